@@ -1,0 +1,15 @@
+package dev.forge.ide.contentassist.antlr;
+
+import static dev.forge.ide.contentassist.antlr.internal.InternalForgeParser.*;
+
+import org.antlr.runtime.TokenSource;
+
+import dev.forge.parser.IndentationTokens;
+
+/** The content-assist parser's indentation-aware token source, with that parser's token numbers. */
+public class ForgeTokenSource extends IndentationTokens {
+
+	public ForgeTokenSource(TokenSource delegate) {
+		super(delegate, new Types(RULE_WS, RULE_SL_COMMENT, RULE_LINE_CONT, RULE_NL, RULE_BEGIN, RULE_END, RULE_BAD_DEDENT));
+	}
+}

@@ -1,0 +1,33 @@
+package dev.forge;
+
+import org.eclipse.xtext.conversion.IValueConverterService;
+import org.eclipse.xtext.linking.impl.LinkingDiagnosticMessageProvider;
+import org.eclipse.xtext.naming.IQualifiedNameProvider;
+import org.eclipse.xtext.parser.antlr.ISyntaxErrorMessageProvider;
+
+import dev.forge.conversion.ForgeValueConverters;
+import dev.forge.linking.ForgeLinkingDiagnostics;
+import dev.forge.naming.ForgeQualifiedNames;
+import dev.forge.parser.ForgeSyntaxErrorMessageProvider;
+
+/** Guice bindings of the Forge language runtime. */
+public class ForgeRuntimeModule extends AbstractForgeRuntimeModule {
+
+	public Class<? extends ISyntaxErrorMessageProvider> bindISyntaxErrorMessageProvider() {
+		return ForgeSyntaxErrorMessageProvider.class;
+	}
+
+	@Override
+	public Class<? extends IValueConverterService> bindIValueConverterService() {
+		return ForgeValueConverters.class;
+	}
+
+	@Override
+	public Class<? extends IQualifiedNameProvider> bindIQualifiedNameProvider() {
+		return ForgeQualifiedNames.class;
+	}
+
+	public Class<? extends LinkingDiagnosticMessageProvider> bindLinkingDiagnosticMessageProvider() {
+		return ForgeLinkingDiagnostics.class;
+	}
+}

@@ -1,0 +1,172 @@
+package dev.forge.parser;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+import org.antlr.runtime.CommonToken;
+import org.antlr.runtime.Token;
+import org.antlr.runtime.TokenSource;
+
+/**
+ * Turns the lexer's tokens into Python's logical lines: a NL token ends each logical line, BEGIN and
+ * END tokens open and close indented blocks, and a BAD_DEDENT token marks a dedent that matches no
+ * enclosing level. Newlines inside (), [] and {} and after a backslash continue the line; blank and
+ * comment-only lines never count. The runtime parser and the content-assist parser each wrap their
+ * own lexer with this class, passing their own token type numbers.
+ */
+public class IndentationTokens implements TokenSource {
+
+	/** The token type numbers of one generated lexer. */
+	public record Types(int ws, int comment, int lineContinuation, int nl, int begin, int end, int badDedent) {
+	}
+
+	private static final int TAB_WIDTH = 8;
+
+	private final TokenSource lexer;
+	private final Types types;
+	private final Deque<Token> pending = new ArrayDeque<>();
+	private final Deque<Integer> indents = new ArrayDeque<>();
+	private int bracketDepth;
+	private boolean lineHasContent;
+	private boolean done;
+
+	public IndentationTokens(TokenSource lexer, Types types) {
+		this.lexer = lexer;
+		this.types = types;
+		indents.push(0);
+	}
+
+	@Override
+	public Token nextToken() {
+		if (pending.isEmpty()) {
+			fill();
+		}
+		return pending.poll();
+	}
+
+	@Override
+	public String getSourceName() {
+		return lexer.getSourceName();
+	}
+
+	/** Reads the next significant token and queues it behind the synthetic tokens it implies. */
+	private void fill() {
+		if (done) {
+			pending.add(eofToken(null));
+			return;
+		}
+		List<Token> hidden = new ArrayList<>();
+		boolean sawNewline = false;
+		Token newlineAt = null;
+		Token next;
+		while (true) {
+			next = lexer.nextToken();
+			int type = next.getType();
+			if (type == types.ws() || type == types.comment() || type == types.lineContinuation()) {
+				if (type == types.ws() && bracketDepth == 0 && next.getText() != null && next.getText().indexOf('\n') >= 0) {
+					if (!sawNewline) {
+						newlineAt = next;
+					}
+					sawNewline = true;
+				}
+				hidden.add(next);
+				continue;
+			}
+			break;
+		}
+		if (next.getType() == Token.EOF) {
+			pending.addAll(hidden);
+			int offset = endOffset(hidden, next);
+			if (lineHasContent) {
+				pending.add(synthetic(types.nl(), offset, newlineAt != null ? newlineAt : next));
+			}
+			while (indents.size() > 1) {
+				indents.pop();
+				pending.add(synthetic(types.end(), offset, next));
+			}
+			done = true;
+			pending.add(eofToken(next));
+			return;
+		}
+		if (sawNewline && lineHasContent) {
+			// The NL sits at the end of the line it closes, so errors about it point there.
+			CommonToken nlToken = synthetic(types.nl(), ((CommonToken) newlineAt).getStartIndex(), newlineAt);
+			pending.add(nlToken);
+		}
+		pending.addAll(hidden);
+		if (sawNewline || !lineHasContent) {
+			int column = indentationOf(next, hidden);
+			int start = ((CommonToken) next).getStartIndex();
+			if (column > indents.peek()) {
+				indents.push(column);
+				pending.add(synthetic(types.begin(), start, next));
+			} else {
+				while (column < indents.peek()) {
+					indents.pop();
+					pending.add(synthetic(types.end(), start, next));
+				}
+				if (column != indents.peek()) {
+					pending.add(synthetic(types.badDedent(), start, next));
+					indents.push(column);
+				}
+			}
+		}
+		trackBrackets(next);
+		lineHasContent = true;
+		pending.add(next);
+	}
+
+	private void trackBrackets(Token token) {
+		String text = token.getText();
+		if (text == null || text.length() != 1) {
+			return;
+		}
+		switch (text.charAt(0)) {
+			case '(', '[', '{' -> bracketDepth++;
+			case ')', ']', '}' -> bracketDepth = Math.max(0, bracketDepth - 1);
+			default -> {
+			}
+		}
+	}
+
+	/** The visual column of a line's first token: tabs advance to the next multiple of eight. */
+	private static int indentationOf(Token token, List<Token> hidden) {
+		StringBuilder before = new StringBuilder();
+		for (Token h : hidden) {
+			before.append(h.getText());
+		}
+		int lineStart = before.lastIndexOf("\n") + 1;
+		if (lineStart == 0 && !hidden.isEmpty() && ((CommonToken) hidden.get(0)).getStartIndex() > 0) {
+			// No newline among the hidden tokens: the token is on the line of the previous one.
+			return token.getCharPositionInLine();
+		}
+		int column = 0;
+		for (int i = lineStart; i < before.length(); i++) {
+			char c = before.charAt(i);
+			column = c == '\t' ? (column / TAB_WIDTH + 1) * TAB_WIDTH : c == '\f' ? 0 : column + 1;
+		}
+		return column;
+	}
+
+	private static int endOffset(List<Token> hidden, Token eof) {
+		if (!hidden.isEmpty()) {
+			return ((CommonToken) hidden.get(hidden.size() - 1)).getStopIndex() + 1;
+		}
+		return Math.max(0, ((CommonToken) eof).getStartIndex());
+	}
+
+	private static CommonToken synthetic(int type, int offset, Token near) {
+		CommonToken token = new CommonToken(type, "");
+		token.setStartIndex(offset);
+		token.setStopIndex(offset - 1);
+		token.setLine(near != null ? near.getLine() : 1);
+		token.setCharPositionInLine(near != null ? Math.max(0, near.getCharPositionInLine()) : 0);
+		return token;
+	}
+
+	private Token eofToken(Token original) {
+		return original != null ? original : new CommonToken(Token.EOF, "");
+	}
+}
