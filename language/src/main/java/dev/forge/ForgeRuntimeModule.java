@@ -8,10 +8,22 @@ import org.eclipse.xtext.parser.antlr.ISyntaxErrorMessageProvider;
 import dev.forge.conversion.ForgeValueConverters;
 import dev.forge.linking.ForgeLinkingDiagnostics;
 import dev.forge.naming.ForgeQualifiedNames;
+import dev.forge.parser.ForgeParser;
+import dev.forge.parser.ForgeResource;
 import dev.forge.parser.ForgeSyntaxErrorMessageProvider;
 
 /** Guice bindings of the Forge language runtime. */
 public class ForgeRuntimeModule extends AbstractForgeRuntimeModule {
+
+	@Override
+	public Class<? extends org.eclipse.xtext.parser.IParser> bindIParser() {
+		return ForgeParser.class;
+	}
+
+	@Override
+	public Class<? extends org.eclipse.xtext.resource.XtextResource> bindXtextResource() {
+		return ForgeResource.class;
+	}
 
 	public Class<? extends ISyntaxErrorMessageProvider> bindISyntaxErrorMessageProvider() {
 		return ForgeSyntaxErrorMessageProvider.class;

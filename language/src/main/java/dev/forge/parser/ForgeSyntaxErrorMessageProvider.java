@@ -39,7 +39,7 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 		String[] names = context.getTokenNames();
 		String text = sourceText(context);
 		if (e == null || e.token == null) {
-			return new SyntaxErrorMessage(plainDefault(context.getDefaultMessage()), IssueCodes.INVALID_SYNTAX);
+			return lexerError(context.getDefaultMessage());
 		}
 		Token found = e.token;
 		String foundName = nameOf(names, found.getType());
@@ -58,7 +58,15 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 				return new SyntaxErrorMessage("unindent does not match any outer indentation level", IssueCodes.INCONSISTENT_DEDENT);
 			case "RULE_UNTERMINATED_STRING":
 				return new SyntaxErrorMessage("unterminated string literal: the closing quote is missing on this line", IssueCodes.UNTERMINATED_STRING);
+			case "RULE_TOO_DEEP":
+				return new SyntaxErrorMessage(isBracket(found.getText())
+						? "too many nested brackets (more than " + IndentationTokens.MAX_BRACKET_DEPTH + ")"
+						: "too many nested blocks (more than " + IndentationTokens.MAX_BLOCK_DEPTH + ")", IssueCodes.TOO_DEEP);
 			case "RULE_ANY_OTHER":
+				if (String.valueOf(ForgeParser.TOO_DEEP_MARKER).equals(found.getText())) {
+					return new SyntaxErrorMessage("this file nests expressions deeper than the parser can follow; split the expression",
+							IssueCodes.TOO_DEEP);
+				}
 				String c = found.getText() == null ? "?" : found.getText();
 				return new SyntaxErrorMessage(String.format("invalid character '%s' (U+%04X)", c, c.isEmpty() ? 0 : c.codePointAt(0)), IssueCodes.INVALID_CHARACTER);
 			default:
@@ -88,6 +96,23 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 			return new SyntaxErrorMessage("incomplete statement: unexpected " + describeFound(foundName, found), IssueCodes.INVALID_SYNTAX);
 		}
 		return new SyntaxErrorMessage("invalid syntax: unexpected " + describeFound(foundName, found), IssueCodes.INVALID_SYNTAX);
+	}
+
+	/** The lexer reports "Invalid token <text>" for a triple-quoted string that never ends. */
+	private static SyntaxErrorMessage lexerError(String message) {
+		if (message != null && message.startsWith("Invalid token")) {
+			String token = message.substring("Invalid token".length()).strip();
+			if (token.startsWith("\"\"\"") || token.startsWith("'''")) {
+				return new SyntaxErrorMessage("unterminated triple-quoted string literal: no closing " + token.substring(0, 3),
+						IssueCodes.UNTERMINATED_STRING);
+			}
+			return new SyntaxErrorMessage("invalid token " + shorten(token), IssueCodes.INVALID_CHARACTER);
+		}
+		return new SyntaxErrorMessage(plainDefault(message), IssueCodes.INVALID_SYNTAX);
+	}
+
+	private static boolean isBracket(String text) {
+		return text != null && text.length() == 1 && "([{".contains(text);
 	}
 
 	private SyntaxErrorMessage bracketProblem(String text, int offset, Token found) {

@@ -19,10 +19,13 @@ import org.antlr.runtime.TokenSource;
 public class IndentationTokens implements TokenSource {
 
 	/** The token type numbers of one generated lexer. */
-	public record Types(int ws, int comment, int lineContinuation, int nl, int begin, int end, int badDedent) {
+	public record Types(int ws, int comment, int lineContinuation, int nl, int begin, int end, int badDedent, int tooDeep) {
 	}
 
 	private static final int TAB_WIDTH = 8;
+	/** Python's own limits: deeper nesting is an error, never a parser stack overflow. */
+	public static final int MAX_BRACKET_DEPTH = 200;
+	public static final int MAX_BLOCK_DEPTH = 100;
 
 	private final TokenSource lexer;
 	private final Types types;
@@ -101,7 +104,7 @@ public class IndentationTokens implements TokenSource {
 			int start = ((CommonToken) next).getStartIndex();
 			if (column > indents.peek()) {
 				indents.push(column);
-				pending.add(synthetic(types.begin(), start, next));
+				pending.add(synthetic(indents.size() > MAX_BLOCK_DEPTH ? types.tooDeep() : types.begin(), start, next));
 			} else {
 				while (column < indents.peek()) {
 					indents.pop();
@@ -113,22 +116,28 @@ public class IndentationTokens implements TokenSource {
 				}
 			}
 		}
-		trackBrackets(next);
+		if (trackBrackets(next) > MAX_BRACKET_DEPTH) {
+			((CommonToken) next).setType(types.tooDeep());
+		}
 		lineHasContent = true;
 		pending.add(next);
 	}
 
-	private void trackBrackets(Token token) {
+	/** Updates the bracket depth for {@code token} and returns the depth it opens, or 0. */
+	private int trackBrackets(Token token) {
 		String text = token.getText();
 		if (text == null || text.length() != 1) {
-			return;
+			return 0;
 		}
 		switch (text.charAt(0)) {
-			case '(', '[', '{' -> bracketDepth++;
+			case '(', '[', '{' -> {
+				return ++bracketDepth;
+			}
 			case ')', ']', '}' -> bracketDepth = Math.max(0, bracketDepth - 1);
 			default -> {
 			}
 		}
+		return 0;
 	}
 
 	/** The visual column of a line's first token: tabs advance to the next multiple of eight. */

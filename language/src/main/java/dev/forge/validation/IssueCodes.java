@@ -14,6 +14,7 @@ public final class IssueCodes {
 	public static final String UNTERMINATED_STRING = "F0007";
 	public static final String INVALID_CHARACTER = "F0008";
 	public static final String INVALID_LITERAL = "F0009";
+	public static final String TOO_DEEP = "F0010";
 
 	public static final String UNKNOWN_MODULE = "F0101";
 	public static final String UNKNOWN_IMPORTED_NAME = "F0102";
@@ -41,6 +42,7 @@ public final class IssueCodes {
 			java.util.Map.entry(UNTERMINATED_STRING, "a string literal is not closed on its line"),
 			java.util.Map.entry(INVALID_CHARACTER, "a character that is not part of the language"),
 			java.util.Map.entry(INVALID_LITERAL, "a malformed number literal"),
+			java.util.Map.entry(TOO_DEEP, "brackets, blocks or operators nest deeper than the parser follows"),
 			java.util.Map.entry(UNKNOWN_MODULE, "an import names a module that does not exist"),
 			java.util.Map.entry(UNKNOWN_IMPORTED_NAME, "an import names a function the module does not define"),
 			java.util.Map.entry(UNKNOWN_TARGET, "`extends` names an unknown chip description"),

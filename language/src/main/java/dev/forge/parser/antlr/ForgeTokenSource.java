@@ -10,6 +10,6 @@ import dev.forge.parser.IndentationTokens;
 public class ForgeTokenSource extends IndentationTokens {
 
 	public ForgeTokenSource(TokenSource delegate) {
-		super(delegate, new Types(RULE_WS, RULE_SL_COMMENT, RULE_LINE_CONT, RULE_NL, RULE_BEGIN, RULE_END, RULE_BAD_DEDENT));
+		super(delegate, new Types(RULE_WS, RULE_SL_COMMENT, RULE_LINE_CONT, RULE_NL, RULE_BEGIN, RULE_END, RULE_BAD_DEDENT, RULE_TOO_DEEP));
 	}
 }

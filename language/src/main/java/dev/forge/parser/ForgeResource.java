@@ -1,0 +1,40 @@
+package dev.forge.parser;
+
+import java.util.List;
+
+import org.eclipse.emf.ecore.resource.Resource;
+import org.eclipse.xtext.diagnostics.AbstractDiagnostic;
+import org.eclipse.xtext.linking.lazy.LazyLinkingResource;
+import org.eclipse.xtext.nodemodel.INode;
+
+import dev.forge.validation.IssueCodes;
+
+/**
+ * Reports one syntax error per file, as Python does: after the first, ANTLR's recovery mostly
+ * produces echoes of it. A lexical error (an unterminated string, an invalid character) wins over
+ * a parser error, because it is the cause of the ones around it.
+ */
+public class ForgeResource extends LazyLinkingResource {
+
+	@Override
+	protected void addSyntaxDiagnostic(List<Resource.Diagnostic> diagnostics, INode node) {
+		boolean lexical = isLexical(node);
+		if (diagnostics.isEmpty()) {
+			super.addSyntaxDiagnostic(diagnostics, node);
+			return;
+		}
+		Resource.Diagnostic first = diagnostics.get(0);
+		if (lexical && !(first instanceof AbstractDiagnostic d && isLexicalCode(d.getCode()))) {
+			diagnostics.clear();
+			super.addSyntaxDiagnostic(diagnostics, node);
+		}
+	}
+
+	private static boolean isLexical(INode node) {
+		return node.getSyntaxErrorMessage() != null && isLexicalCode(node.getSyntaxErrorMessage().getIssueCode());
+	}
+
+	private static boolean isLexicalCode(String code) {
+		return IssueCodes.UNTERMINATED_STRING.equals(code) || IssueCodes.INVALID_CHARACTER.equals(code) || IssueCodes.TOO_DEEP.equals(code);
+	}
+}
