@@ -11,7 +11,7 @@ forge_find_jdk() {
   if command -v java >/dev/null 2>&1; then
     candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
   fi
-  for c in /usr/lib/jvm/*; do candidates+=("$c"); done
+  for c in "${FORGE_JVM_DIR:-/usr/lib/jvm}"/*; do candidates+=("$c"); done
   for c in "${candidates[@]}"; do
     [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
     major=$(forge_java_major "$c/bin/java")

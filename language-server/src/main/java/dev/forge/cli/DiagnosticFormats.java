@@ -94,7 +94,6 @@ final class DiagnosticFormats {
 			JsonObject description = new JsonObject();
 			description.addProperty("text", title);
 			rule.add("shortDescription", description);
-			rule.addProperty("helpUri", "docs/diagnostics.md#" + id.toLowerCase(java.util.Locale.ROOT));
 			rules.add(rule);
 		});
 		JsonObject driver = new JsonObject();

@@ -47,7 +47,7 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 				? text.length()
 				: ct.getStartIndex();
 
-		SyntaxErrorMessage bracket = bracketProblem(text, offset, found);
+		SyntaxErrorMessage bracket = bracketProblem(text, offset, isBlockEnd(foundName));
 		if (bracket != null) {
 			return bracket;
 		}
@@ -115,7 +115,8 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 		return text != null && text.length() == 1 && "([{".contains(text);
 	}
 
-	private SyntaxErrorMessage bracketProblem(String text, int offset, Token found) {
+	/** {@code atLineEnd}: the parser stopped at a NL, a dedent or the end of file, which inside brackets only the end of file produces. */
+	private SyntaxErrorMessage bracketProblem(String text, int offset, boolean atLineEnd) {
 		List<BracketScan.Problem> problems = BracketScan.problems(text);
 		for (BracketScan.Problem p : problems) {
 			if (!p.isUnclosedOpener() && p.offset() == offset) {
@@ -128,7 +129,7 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 		}
 		for (BracketScan.Problem p : problems) {
 			boolean earlierLine = p.offset() < offset && lineOf(text, p.offset()) < lineOf(text, offset);
-			if (p.isUnclosedOpener() && p.offset() < offset && (earlierLine || found.getType() == Token.EOF)) {
+			if (p.isUnclosedOpener() && p.offset() < offset && (earlierLine || atLineEnd)) {
 				return new SyntaxErrorMessage(String.format("'%s' opened at %s is never closed", p.bracket(), position(text, p.offset())),
 						IssueCodes.UNCLOSED_BRACKET);
 			}

@@ -33,6 +33,8 @@ public class IndentationTokens implements TokenSource {
 	private final Deque<Integer> indents = new ArrayDeque<>();
 	private int bracketDepth;
 	private boolean lineHasContent;
+	/** The last significant token: a line's NL is placed right after it, before any comment. */
+	private CommonToken lastSignificant;
 	private boolean done;
 
 	public IndentationTokens(TokenSource lexer, Types types) {
@@ -62,16 +64,12 @@ public class IndentationTokens implements TokenSource {
 		}
 		List<Token> hidden = new ArrayList<>();
 		boolean sawNewline = false;
-		Token newlineAt = null;
 		Token next;
 		while (true) {
 			next = lexer.nextToken();
 			int type = next.getType();
 			if (type == types.ws() || type == types.comment() || type == types.lineContinuation()) {
 				if (type == types.ws() && bracketDepth == 0 && next.getText() != null && next.getText().indexOf('\n') >= 0) {
-					if (!sawNewline) {
-						newlineAt = next;
-					}
 					sawNewline = true;
 				}
 				hidden.add(next);
@@ -83,7 +81,7 @@ public class IndentationTokens implements TokenSource {
 			pending.addAll(hidden);
 			int offset = endOffset(hidden, next);
 			if (lineHasContent) {
-				pending.add(synthetic(types.nl(), offset, newlineAt != null ? newlineAt : next));
+				pending.add(endOfLine());
 			}
 			while (indents.size() > 1) {
 				indents.pop();
@@ -94,9 +92,7 @@ public class IndentationTokens implements TokenSource {
 			return;
 		}
 		if (sawNewline && lineHasContent) {
-			// The NL sits at the end of the line it closes, so errors about it point there.
-			CommonToken nlToken = synthetic(types.nl(), ((CommonToken) newlineAt).getStartIndex(), newlineAt);
-			pending.add(nlToken);
+			pending.add(endOfLine());
 		}
 		pending.addAll(hidden);
 		if (sawNewline || !lineHasContent) {
@@ -120,7 +116,21 @@ public class IndentationTokens implements TokenSource {
 			((CommonToken) next).setType(types.tooDeep());
 		}
 		lineHasContent = true;
+		lastSignificant = (CommonToken) next;
 		pending.add(next);
+	}
+
+	/** The NL that ends a logical line, right after its last token, so "expected ':'" points there. */
+	private CommonToken endOfLine() {
+		CommonToken nl = new CommonToken(types.nl(), "");
+		int end = lastSignificant.getStopIndex() + 1;
+		nl.setStartIndex(end);
+		nl.setStopIndex(end - 1);
+		nl.setLine(lastSignificant.getLine());
+		String text = lastSignificant.getText() == null ? "" : lastSignificant.getText();
+		int lastBreak = text.lastIndexOf('\n');
+		nl.setCharPositionInLine(lastBreak >= 0 ? text.length() - lastBreak - 1 : lastSignificant.getCharPositionInLine() + text.length());
+		return nl;
 	}
 
 	/** Updates the bracket depth for {@code token} and returns the depth it opens, or 0. */

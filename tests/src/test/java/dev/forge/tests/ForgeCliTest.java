@@ -1,0 +1,153 @@
+package dev.forge.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/** The `./forge` launcher run as a separate process, as a user runs it. */
+class ForgeCliTest {
+
+	record Result(int exit, String out, String err) {
+	}
+
+	static Result forge(Path workingDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+		List<String> command = new ArrayList<>();
+		command.add(Sources.ROOT.resolve("forge").toString());
+		command.addAll(List.of(args));
+		ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile());
+		builder.environment().put("FORGE_NO_BUILD", "1");
+		builder.environment().putAll(env);
+		Path out = Files.createTempFile("forge-out", ".txt");
+		Path err = Files.createTempFile("forge-err", ".txt");
+		Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+		if (!process.waitFor(120, TimeUnit.SECONDS)) {
+			process.destroyForcibly();
+			throw new AssertionError("forge " + String.join(" ", args) + " did not finish");
+		}
+		Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+		Files.delete(out);
+		Files.delete(err);
+		assertNoStackTrace(result);
+		return result;
+	}
+
+	static Result forge(String... args) throws IOException, InterruptedException {
+		return forge(Sources.ROOT, Map.of(), args);
+	}
+
+	private static void assertNoStackTrace(Result r) {
+		for (String stream : List.of(r.out(), r.err())) {
+			assertFalse(stream.contains("\tat ") || stream.contains("Exception") || stream.contains("RULE_"), () -> "leaked internals:\n" + stream);
+		}
+	}
+
+	@Test
+	void samplesCheckClean() throws Exception {
+		Result r = forge("check", "samples");
+		assertEquals(0, r.exit(), r.out() + r.err());
+		assertTrue(r.out().matches("(?s).*checked \\d+ files: 0 errors, 0 warnings\\n"), r.out());
+	}
+
+	@Test
+	void anErrorIsPrintedWithItsLineColumnAndCodeAndExitsOne(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("block.forge"), "def f(x):\nreturn x\n");
+		Result r = forge(dir, Map.of(), "check", "block.forge");
+		assertEquals(1, r.exit());
+		assertEquals("block.forge:2:1: error: expected an indented block after 'def' on line 1 [F0002]\n"
+				+ "checked 1 file: 1 error, 0 warnings\n", r.out());
+	}
+
+	@Test
+	void folderArgumentsAreSearchedRecursively(@TempDir Path dir) throws Exception {
+		Files.createDirectories(dir.resolve("a/b"));
+		Files.writeString(dir.resolve("a/b/ok.forge"), "x = 1\n");
+		Files.writeString(dir.resolve("a/bad.forge"), "x = (1,\n");
+		Result r = forge(dir, Map.of(), "check", "a");
+		assertEquals(1, r.exit());
+		assertTrue(r.out().startsWith("a/bad.forge:1:8: error: '(' opened at 1:5 is never closed [F0005]\n"), r.out());
+		assertTrue(r.out().endsWith("checked 2 files: 1 error, 0 warnings\n"), r.out());
+	}
+
+	@Test
+	void jsonHasZeroBasedRanges(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("bad.forge"), "x = 1\ny = 2 $ 3\n");
+		Result r = forge(dir, Map.of(), "check", "--format", "json", "bad.forge");
+		assertEquals(1, r.exit());
+		JsonArray all = JsonParser.parseString(r.out()).getAsJsonArray();
+		assertEquals(1, all.size());
+		JsonObject d = all.get(0).getAsJsonObject();
+		assertEquals("bad.forge", d.get("file").getAsString());
+		assertEquals("error", d.get("severity").getAsString());
+		assertEquals("F0008", d.get("code").getAsString());
+		assertEquals("invalid character '$' (U+0024)", d.get("message").getAsString());
+		JsonObject start = d.getAsJsonObject("range").getAsJsonObject("start");
+		JsonObject end = d.getAsJsonObject("range").getAsJsonObject("end");
+		assertEquals(1, start.get("line").getAsInt());
+		assertEquals(6, start.get("character").getAsInt());
+		assertEquals(1, end.get("line").getAsInt());
+		assertEquals(7, end.get("character").getAsInt());
+	}
+
+	@Test
+	void jsonOfACleanFileIsAnEmptyArray(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("ok.forge"), "x = 1\n");
+		Result r = forge(dir, Map.of(), "check", "--format=json", "ok.forge");
+		assertEquals(0, r.exit());
+		assertEquals(0, JsonParser.parseString(r.out()).getAsJsonArray().size());
+	}
+
+	@Test
+	void usageAndInputErrorsExitTwo(@TempDir Path dir) throws Exception {
+		Result missing = forge(dir, Map.of(), "check", "nope.forge");
+		assertEquals(2, missing.exit());
+		assertEquals("forge: error: no such file or folder: nope.forge\n", missing.err());
+
+		Result unknownCommand = forge(dir, Map.of(), "frobnicate");
+		assertEquals(2, unknownCommand.exit());
+		assertTrue(unknownCommand.err().contains("unknown command 'frobnicate'"), unknownCommand.err());
+
+		Result badFormat = forge(dir, Map.of(), "check", "--format", "xml", ".");
+		assertEquals(2, badFormat.exit());
+		assertTrue(badFormat.err().contains("unknown format 'xml'"), badFormat.err());
+
+		Files.createDirectories(dir.resolve("empty"));
+		Result empty = forge(dir, Map.of(), "check", "empty");
+		assertEquals(2, empty.exit());
+		assertTrue(empty.err().contains("no .forge files in empty"), empty.err());
+
+		Result noArgs = forge(dir, Map.of(), "check");
+		assertEquals(2, noArgs.exit());
+	}
+
+	@Test
+	void withoutAJdk25TheLauncherSaysWhatToInstall(@TempDir Path dir) throws Exception {
+		Result r = forge(dir, Map.of("JAVA_HOME", "/nonexistent", "PATH", "/usr/bin:/bin", "FORGE_JVM_DIR", dir.toString()), "version");
+		// /usr/bin/java, where present, is older than 25 on this kind of machine.
+		assertEquals(2, r.exit(), r.out() + r.err());
+		assertTrue(r.err().contains("Forge needs a JDK 25 or newer"), r.err());
+	}
+
+	@Test
+	void versionAndHelp() throws Exception {
+		assertTrue(forge("version").out().startsWith("forge "));
+		Result help = forge("help");
+		assertEquals(0, help.exit());
+		assertTrue(help.out().contains("check PATH..."), help.out());
+	}
+}
