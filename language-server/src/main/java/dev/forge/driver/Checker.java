@@ -14,6 +14,7 @@ import org.eclipse.xtext.validation.IResourceValidator;
 import org.eclipse.xtext.validation.Issue;
 
 import dev.forge.diagnostics.SourceDiagnostic;
+import dev.forge.targets.TargetChecker;
 
 /**
  * `forge check`: syntax, links and validation for every requested file of a workspace. The one
@@ -26,6 +27,7 @@ public final class Checker {
 
 	public static List<FileReport> check(Workspace workspace) {
 		IResourceValidator validator = Workspace.injector().getInstance(IResourceValidator.class);
+		TargetChecker targetChecker = new TargetChecker();
 		List<FileReport> reports = new ArrayList<>();
 		for (Map.Entry<Path, XtextResource> entry : workspace.requested().entrySet()) {
 			XtextResource resource = entry.getValue();
@@ -34,6 +36,7 @@ public final class Checker {
 			for (Issue issue : validator.validate(resource, CheckMode.ALL, CancelIndicator.NullImpl)) {
 				diagnostics.add(toDiagnostic(issue, text.length()));
 			}
+			diagnostics.addAll(targetChecker.check(resource));
 			diagnostics.sort(Comparator.comparingInt(SourceDiagnostic::offset).thenComparing(SourceDiagnostic::code,
 					Comparator.nullsFirst(Comparator.naturalOrder())));
 			reports.add(new FileReport(entry.getKey(), new LineMap(text), List.copyOf(diagnostics)));

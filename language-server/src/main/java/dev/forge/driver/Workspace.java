@@ -18,7 +18,7 @@ import org.eclipse.xtext.EcoreUtil2;
 
 import com.google.inject.Injector;
 
-import dev.forge.ForgeStandaloneSetup;
+import dev.forge.targets.Targets;
 
 /**
  * The .forge files one command works on, loaded into one resource set so that imports and
@@ -36,9 +36,10 @@ public final class Workspace {
 		this.resourceSet = resourceSet;
 	}
 
+	/** The language's injector, shared with the chip-description loader (creating one costs a second). */
 	public static synchronized Injector injector() {
 		if (injector == null) {
-			injector = new ForgeStandaloneSetup().createInjectorAndDoEMFRegistration();
+			injector = Targets.injector();
 		}
 		return injector;
 	}
@@ -76,9 +77,25 @@ public final class Workspace {
 		for (Path file : context) {
 			workspace.resource(file);
 		}
-		// builtin targets: wired when hw-targets lands
+		loadBuiltinTargets(resourceSet);
 		EcoreUtil2.resolveAll(resourceSet);
 		return workspace;
+	}
+
+	/**
+	 * The built-in chip descriptions, so that `extends h100` links; skipped when the user is checking
+	 * those very files (hw-targets/targets), which would otherwise define every target twice.
+	 */
+	private static void loadBuiltinTargets(XtextResourceSet resourceSet) {
+		java.util.Set<String> loaded = new java.util.HashSet<>();
+		for (Resource r : resourceSet.getResources()) {
+			loaded.add(r.getURI().lastSegment());
+		}
+		boolean checkingBuiltins = Targets.builtinFiles().stream()
+				.anyMatch(url -> loaded.contains(URI.createURI(url.toExternalForm()).lastSegment()));
+		if (!checkingBuiltins) {
+			Targets.loadBuiltins(resourceSet);
+		}
 	}
 
 	private void request(Path file) {

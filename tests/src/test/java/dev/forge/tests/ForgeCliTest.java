@@ -59,7 +59,7 @@ class ForgeCliTest {
 
 	@Test
 	void samplesCheckClean() throws Exception {
-		Result r = forge("check", "samples");
+		Result r = forge("check", "samples", "hw-targets/targets");
 		assertEquals(0, r.exit(), r.out() + r.err());
 		assertTrue(r.out().matches("(?s).*checked \\d+ files: 0 errors, 0 warnings\\n"), r.out());
 	}
