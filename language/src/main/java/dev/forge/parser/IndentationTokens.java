@@ -78,11 +78,13 @@ public class IndentationTokens implements TokenSource {
 			break;
 		}
 		if (next.getType() == Token.EOF) {
-			pending.addAll(hidden);
-			int offset = endOffset(hidden, next);
+			// Same order as within the file: the NL right after the last token, then the trailing
+			// whitespace and comments, then the dedents at the very end.
 			if (lineHasContent) {
 				pending.add(endOfLine());
 			}
+			pending.addAll(hidden);
+			int offset = endOffset(hidden, next);
 			while (indents.size() > 1) {
 				indents.pop();
 				pending.add(synthetic(types.end(), offset, next));
