@@ -28,9 +28,8 @@ import org.eclipse.xtext.resource.XtextResource;
 import org.eclipse.xtext.resource.XtextResourceSet;
 import org.eclipse.xtext.util.LineAndColumn;
 
-import com.google.inject.Injector;
 
-import dev.forge.ForgeStandaloneSetup;
+import dev.forge.ForgeLanguage;
 import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.forge.TargetDecl;
 import dev.forge.validation.IssueCodes;
@@ -87,7 +86,7 @@ public final class Targets {
 	 * @throws TargetException if a file cannot be read or has errors, or two targets share a name
 	 */
 	public static Targets load(Collection<Path> extra) {
-		XtextResourceSet resourceSet = Holder.INJECTOR.getInstance(XtextResourceSet.class);
+		XtextResourceSet resourceSet = ForgeLanguage.injector().getInstance(XtextResourceSet.class);
 		Map<Resource, String> labels = new IdentityHashMap<>();
 		for (Resource resource : loadBuiltins(resourceSet)) {
 			labels.put(resource, resource.getURI().lastSegment());
@@ -190,11 +189,6 @@ public final class Targets {
 		return files;
 	}
 
-	/** The Forge language's injector, shared by every load (creating one costs about a second). */
-	public static Injector injector() {
-		return Holder.INJECTOR;
-	}
-
 	/** The files to read, each once: absolute path -> the path as the caller wrote it (for messages). */
 	private static Map<Path, Path> expand(Collection<Path> paths) {
 		Map<Path, Path> out = new LinkedHashMap<>();
@@ -276,7 +270,4 @@ public final class Targets {
 		return warnings;
 	}
 
-	private static final class Holder {
-		static final Injector INJECTOR = new ForgeStandaloneSetup().createInjectorAndDoEMFRegistration();
-	}
 }

@@ -1,5 +1,7 @@
 package dev.forge.targets;
 
+import dev.forge.ForgeLanguage;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,7 +33,7 @@ class BuiltinTargetsTest {
 
 	@Test
 	void everyBuiltinFileParsesAndChecksClean() {
-		XtextResourceSet resourceSet = Targets.injector().getInstance(XtextResourceSet.class);
+		XtextResourceSet resourceSet = ForgeLanguage.injector().getInstance(XtextResourceSet.class);
 		List<Resource> resources = Targets.loadBuiltins(resourceSet);
 		EcoreUtil2.resolveAll(resourceSet);
 		assertEquals(5, resources.size());

@@ -1,5 +1,7 @@
 package dev.forge.targets;
 
+import dev.forge.ForgeLanguage;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,7 +75,7 @@ class CheckFilesTest {
 
 	/** The actual diagnostics of a check file, loaded beside the built-in targets, sorted. */
 	static List<String> diagnostics(Path file, String text) throws IOException {
-		XtextResourceSet resourceSet = Targets.injector().getInstance(XtextResourceSet.class);
+		XtextResourceSet resourceSet = ForgeLanguage.injector().getInstance(XtextResourceSet.class);
 		Targets.loadBuiltins(resourceSet);
 		Resource resource = resourceSet.createResource(URI.createFileURI(file.toAbsolutePath().toString()));
 		try (InputStream in = Files.newInputStream(file)) {

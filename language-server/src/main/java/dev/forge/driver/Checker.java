@@ -1,5 +1,7 @@
 package dev.forge.driver;
 
+import dev.forge.ForgeLanguage;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,7 +28,7 @@ public final class Checker {
 	}
 
 	public static List<FileReport> check(Workspace workspace) {
-		IResourceValidator validator = Workspace.injector().getInstance(IResourceValidator.class);
+		IResourceValidator validator = ForgeLanguage.injector().getInstance(IResourceValidator.class);
 		TargetChecker targetChecker = new TargetChecker();
 		List<FileReport> reports = new ArrayList<>();
 		for (Map.Entry<Path, XtextResource> entry : workspace.requested().entrySet()) {

@@ -16,8 +16,8 @@ import org.eclipse.xtext.resource.XtextResource;
 import org.eclipse.xtext.resource.XtextResourceSet;
 import org.eclipse.xtext.EcoreUtil2;
 
-import com.google.inject.Injector;
 
+import dev.forge.ForgeLanguage;
 import dev.forge.targets.Targets;
 
 /**
@@ -27,21 +27,11 @@ import dev.forge.targets.Targets;
  */
 public final class Workspace {
 
-	private static Injector injector;
-
 	private final XtextResourceSet resourceSet;
 	private final Map<Path, XtextResource> requested = new LinkedHashMap<>();
 
 	private Workspace(XtextResourceSet resourceSet) {
 		this.resourceSet = resourceSet;
-	}
-
-	/** The language's injector, shared with the chip-description loader (creating one costs a second). */
-	public static synchronized Injector injector() {
-		if (injector == null) {
-			injector = Targets.injector();
-		}
-		return injector;
 	}
 
 	/**
@@ -50,7 +40,7 @@ public final class Workspace {
 	 * do not exist or hold no .forge file.
 	 */
 	public static Workspace load(List<Path> paths) {
-		XtextResourceSet resourceSet = injector().getInstance(XtextResourceSet.class);
+		XtextResourceSet resourceSet = ForgeLanguage.injector().getInstance(XtextResourceSet.class);
 		Workspace workspace = new Workspace(resourceSet);
 		List<Path> context = new ArrayList<>();
 		for (Path path : paths) {

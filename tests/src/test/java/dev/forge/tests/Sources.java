@@ -1,5 +1,7 @@
 package dev.forge.tests;
 
+import dev.forge.ForgeLanguage;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +53,7 @@ final class Sources {
 
 	/** Parses {@code text} as a file named {@code name} in a fresh resource set. */
 	static XtextResource parse(String name, String text) {
-		XtextResourceSet set = Workspace.injector().getInstance(XtextResourceSet.class);
+		XtextResourceSet set = ForgeLanguage.injector().getInstance(XtextResourceSet.class);
 		XtextResource resource = (XtextResource) set.createResource(URI.createURI("mem:/" + name));
 		try {
 			resource.load(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), null);
@@ -64,7 +66,7 @@ final class Sources {
 	/** Parses and validates: everything `forge check` reports for one file. */
 	static List<Issue> check(String name, String text) {
 		XtextResource resource = parse(name, text);
-		IResourceValidator validator = Workspace.injector().getInstance(IResourceValidator.class);
+		IResourceValidator validator = ForgeLanguage.injector().getInstance(IResourceValidator.class);
 		return new ArrayList<>(validator.validate(resource, CheckMode.ALL, CancelIndicator.NullImpl));
 	}
 }
