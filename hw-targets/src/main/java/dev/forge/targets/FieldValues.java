@@ -1,5 +1,6 @@
 package dev.forge.targets;
 
+import dev.forge.util.Names;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;

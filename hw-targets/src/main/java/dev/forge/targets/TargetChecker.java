@@ -1,5 +1,6 @@
 package dev.forge.targets;
 
+import dev.forge.util.Names;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package dev.forge.targets;
 
+import dev.forge.util.Names;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

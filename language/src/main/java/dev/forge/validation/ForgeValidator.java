@@ -36,7 +36,9 @@ import dev.forge.forge.Subscript;
 import dev.forge.forge.Suite;
 import dev.forge.forge.TupleExpr;
 import dev.forge.forge.While;
+import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.linking.ModuleIndex;
+import dev.forge.types.TypeSystem;
 
 /**
  * The checks that need no types: declarations, parameter lists, statement placement, assignment
@@ -47,6 +49,24 @@ public class ForgeValidator extends AbstractForgeValidator {
 
 	@Inject
 	private ModuleIndex modules;
+
+	@Inject
+	private TypeSystem typeSystem;
+
+	/** Shapes, dtypes and names: the type checker's diagnostics, computed once per content version. */
+	@Check
+	public void typesAgree(Module module) {
+		if (module.eResource() instanceof org.eclipse.xtext.resource.XtextResource r && r.getParseResult() != null && r.getParseResult().hasSyntaxErrors()) {
+			return; // as in Python: a file that does not parse gets its syntax error, not guesses about its names
+		}
+		for (SourceDiagnostic d : typeSystem.check(module.eResource()).diagnostics()) {
+			if (d.severity() == SourceDiagnostic.Severity.ERROR) {
+				getMessageAcceptor().acceptError(d.message(), module, d.offset(), d.length(), d.code());
+			} else {
+				getMessageAcceptor().acceptWarning(d.message(), module, d.offset(), d.length(), d.code());
+			}
+		}
+	}
 
 	@Check
 	public void functionsAreDefinedOnce(Module module) {

@@ -32,7 +32,7 @@ class SarifOutputTest {
 
 	@Test
 	void diagnosticsAreValidSarif(@TempDir Path dir) throws Exception {
-		Files.writeString(dir.resolve("bad.forge"), "def f(a=1, b):\n    return a\nbreak\n");
+		Files.writeString(dir.resolve("bad.forge"), "def f(a=1, b):\n    return a, b\nbreak\n");
 		ForgeCliTest.Result r = ForgeCliTest.forge(dir, Map.of(), "check", "--format", "sarif", "bad.forge");
 		assertEquals(1, r.exit(), r.err());
 		JsonNode log = new ObjectMapper().readTree(r.out());

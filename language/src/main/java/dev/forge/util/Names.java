@@ -1,4 +1,4 @@
-package dev.forge.targets;
+package dev.forge.util;
 
 import java.util.Collection;
 import java.util.List;
@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** "Did you mean": the closest known spelling of a misspelt name. */
-final class Names {
+public final class Names {
 
 	private Names() {
 	}
@@ -17,7 +17,7 @@ final class Names {
 	 * at least 1, at most 3; ties go to the earlier candidate), else the only candidate that
 	 * starts with the name.
 	 */
-	static Optional<String> closest(String name, Collection<String> candidates) {
+	public static Optional<String> closest(String name, Collection<String> candidates) {
 		if (name == null || name.isEmpty()) {
 			return Optional.empty();
 		}
@@ -49,7 +49,7 @@ final class Names {
 	}
 
 	/** Optimal string alignment distance: edits, with a swap of neighbours counting as one. */
-	static int distance(String a, String b) {
+	public static int distance(String a, String b) {
 		int[][] d = new int[a.length() + 1][b.length() + 1];
 		for (int i = 0; i <= a.length(); i++) {
 			d[i][0] = i;
@@ -70,7 +70,7 @@ final class Names {
 	}
 
 	/** "a, b or c". */
-	static String either(Collection<String> names) {
+	public static String either(Collection<String> names) {
 		StringBuilder out = new StringBuilder();
 		int i = 0;
 		for (String name : names) {

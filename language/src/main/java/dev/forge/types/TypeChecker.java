@@ -1,0 +1,979 @@
+package dev.forge.types;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
+
+import dev.forge.diagnostics.SourceDiagnostic;
+import dev.forge.forge.AnnotatedAssignment;
+import dev.forge.forge.Argument;
+import dev.forge.forge.Assert;
+import dev.forge.forge.Assignment;
+import dev.forge.forge.Attribute;
+import dev.forge.forge.AugmentedAssignment;
+import dev.forge.forge.BinaryExpr;
+import dev.forge.forge.BoolLiteral;
+import dev.forge.forge.Call;
+import dev.forge.forge.CompareExpr;
+import dev.forge.forge.ConditionalExpr;
+import dev.forge.forge.Decorator;
+import dev.forge.forge.DictExpr;
+import dev.forge.forge.Elif;
+import dev.forge.forge.EllipsisLiteral;
+import dev.forge.forge.Expression;
+import dev.forge.forge.ExpressionStatement;
+import dev.forge.forge.FloatLiteral;
+import dev.forge.forge.For;
+import dev.forge.forge.FromImport;
+import dev.forge.forge.FunctionDef;
+import dev.forge.forge.If;
+import dev.forge.forge.Import;
+import dev.forge.forge.ImportedModule;
+import dev.forge.forge.ImportedName;
+import dev.forge.forge.IntLiteral;
+import dev.forge.forge.ListExpr;
+import dev.forge.forge.Module;
+import dev.forge.forge.Name;
+import dev.forge.forge.NoneLiteral;
+import dev.forge.forge.Parameter;
+import dev.forge.forge.Return;
+import dev.forge.forge.SetExpr;
+import dev.forge.forge.Slice;
+import dev.forge.forge.Statement;
+import dev.forge.forge.StringLiteral;
+import dev.forge.forge.Subscript;
+import dev.forge.forge.Suite;
+import dev.forge.forge.TupleExpr;
+import dev.forge.forge.UnaryExpr;
+import dev.forge.forge.While;
+import dev.forge.forge.With;
+import dev.forge.forge.WithItem;
+import dev.forge.util.Names;
+import dev.forge.validation.IssueCodes;
+
+/**
+ * Infers the type of every expression of a module and reports shape, dtype and name errors. One
+ * forward pass over the statements, Python's scoping (module, function), signatures from
+ * annotations and the prelude. Dims named in a signature are rigid inside the function: they are
+ * symbols that must hold for every value, so [P,Q] never equals [Q,P].
+ */
+public final class TypeChecker implements Annotations.Problems {
+
+	/** Schedule parameters a kernel reads through tile.context(), and the dims they stand for. */
+	static final Map<String, String> CONTEXT_FIELDS = Map.of("m", "BM", "n", "BN", "k", "BK", "d", "BD", "vector", "VEC", "warps", "WARPS",
+			"stages", "STAGES");
+
+	private final Prelude prelude;
+	private final Map<EObject, Type> types = new IdentityHashMap<>();
+	private final List<SourceDiagnostic> diagnostics = new ArrayList<>();
+	private final Map<FunctionDef, Signature> signatures = new IdentityHashMap<>();
+	private final Annotations annotations = new Annotations(this, false);
+	private final Map<FunctionDef, Set<String>> contextReads = new IdentityHashMap<>();
+	private Scope scope;
+	private FunctionDef currentFunction;
+
+	private TypeChecker(Prelude prelude) {
+		this.prelude = prelude;
+	}
+
+	public static TypeCheckResult check(Module module) {
+		TypeChecker checker = new TypeChecker(Prelude.get());
+		checker.module(module);
+		return new TypeCheckResult(checker.types, checker.diagnostics, checker.signatures);
+	}
+
+	@Override
+	public void report(boolean error, String code, String message, int offset, int length) {
+		diagnostics.add(error ? SourceDiagnostic.error(code, message, offset, length) : SourceDiagnostic.warning(code, message, offset, length));
+	}
+
+	// ------------------------------------------------------------------ scopes
+
+	private static final class Binding {
+		Type type;
+		final EObject definition;
+		final boolean parameter;
+		boolean used;
+
+		Binding(Type type, EObject definition, boolean parameter) {
+			this.type = type;
+			this.definition = definition;
+			this.parameter = parameter;
+		}
+	}
+
+	private static final class Scope {
+		final Scope parent;
+		final Map<String, Binding> names = new LinkedHashMap<>();
+		final boolean function;
+
+		Scope(Scope parent, boolean function) {
+			this.parent = parent;
+			this.function = function;
+		}
+
+		Binding lookup(String name) {
+			for (Scope s = this; s != null; s = s.parent) {
+				Binding b = s.names.get(name);
+				if (b != null) {
+					return b;
+				}
+			}
+			return null;
+		}
+	}
+
+	private void bind(String name, Type type, EObject definition, boolean parameter) {
+		if (name == null) {
+			return;
+		}
+		Binding existing = scope.names.get(name);
+		if (existing != null && !parameter) {
+			existing.type = type;
+			return;
+		}
+		// Parameters mirror API names (dropout=, max=), so only assignments and defs warn.
+		if (prelude.builtins().containsKey(name) && definition != null && !parameter) {
+			warning(IssueCodes.SHADOWED_BUILTIN, "'" + name + "' shadows the builtin " + name + "()", definition);
+		}
+		scope.names.put(name, new Binding(type, definition, parameter));
+	}
+
+	// ------------------------------------------------------------------ statements
+
+	private void module(Module module) {
+		scope = new Scope(null, false);
+		for (EObject item : module.getBody()) {
+			if (item instanceof FunctionDef def && def.getName() != null) {
+				scope.names.put(def.getName(), new Binding(new Type.Function(signature(def)), def, false));
+			}
+		}
+		for (EObject item : module.getBody()) {
+			if (item instanceof Statement s && !(item instanceof FunctionDef)) {
+				statement(s);
+			}
+		}
+		for (EObject item : module.getBody()) {
+			if (item instanceof FunctionDef def) {
+				functionBody(def);
+			}
+		}
+	}
+
+	Signature signature(FunctionDef def) {
+		return signatures.computeIfAbsent(def, d -> SignatureReader.read(d, annotations));
+	}
+
+	private void statements(List<? extends Statement> statements) {
+		for (Statement s : statements) {
+			statement(s);
+		}
+	}
+
+	private void suite(Suite suite) {
+		if (suite != null) {
+			statements(suite.getStatements());
+		}
+	}
+
+	private void statement(Statement s) {
+		switch (s) {
+			case FunctionDef def -> {
+				bind(def.getName(), new Type.Function(signature(def)), def, false);
+				functionBody(def);
+			}
+			case Assignment a -> assign(target(a.getTarget()), infer(a.getValue()));
+			case AnnotatedAssignment a -> annotatedAssignment(a);
+			case AugmentedAssignment a -> augmentedAssignment(a);
+			case ExpressionStatement e -> infer(e.getExpression());
+			case Return r -> returnStatement(r);
+			case If i -> {
+				infer(i.getCondition());
+				suite(i.getThen());
+				for (Elif elif : i.getElifs()) {
+					infer(elif.getCondition());
+					suite(elif.getBody());
+				}
+				suite(i.getOrelse());
+			}
+			case For f -> {
+				Type iterable = infer(f.getIterable());
+				assign(f.getTarget(), elementOf(iterable));
+				markUsed(f.getTarget()); // a loop variable may go unused (for _ in range(n) style)
+				suite(f.getBody());
+				suite(f.getOrelse());
+			}
+			case While w -> {
+				infer(w.getCondition());
+				suite(w.getBody());
+				suite(w.getOrelse());
+			}
+			case With w -> {
+				for (WithItem item : w.getItems()) {
+					Type context = infer(item.getContext());
+					if (item.getTarget() != null) {
+						assign(item.getTarget(), context);
+					}
+				}
+				suite(w.getBody());
+			}
+			case Assert a -> {
+				infer(a.getCondition());
+				if (a.getMessage() != null) {
+					infer(a.getMessage());
+				}
+			}
+			case Import i -> {
+				for (ImportedModule m : i.getModules()) {
+					String name = m.getAlias() != null ? m.getAlias() : m.getName() == null ? null : m.getName().split("\\.")[0];
+					bind(name, new Type.Namespace(m.getName()), m, false);
+				}
+			}
+			case FromImport f -> {
+				for (ImportedName n : f.getNames()) {
+					FunctionDef def = n.getFunction() != null && !n.getFunction().eIsProxy() ? n.getFunction() : null;
+					String name = n.getAlias() != null ? n.getAlias() : def != null ? def.getName() : nodeText(n);
+					bind(name, def == null ? Type.UNKNOWN : new Type.Function(signature(def)), n, false);
+				}
+			}
+			default -> {
+			}
+		}
+	}
+
+	private static Expression target(EObject statement) {
+		return statement instanceof ExpressionStatement e ? e.getExpression() : null;
+	}
+
+	private void functionBody(FunctionDef def) {
+		Signature sig = signature(def);
+		for (Decorator d : def.getDecorators()) {
+			decorator(d, def);
+		}
+		Scope outer = scope;
+		FunctionDef outerFunction = currentFunction;
+		scope = new Scope(outer, true);
+		currentFunction = def;
+		for (Parameter p : def.getParams()) {
+			if (p.getName() == null) {
+				continue;
+			}
+			Signature.Param param = sig.param(p.getName());
+			Type type = param == null ? Type.UNKNOWN : param.type();
+			if (p.isStar()) {
+				type = new Type.Tuple(List.of());
+			} else if (p.isDoubleStar()) {
+				type = new Type.Dict();
+			} else if (type instanceof Type.Scalar scalar && scalar.kind() == Type.Scalar.Kind.INT) {
+				// An int parameter is a dim the caller chooses: `heads` may size a reshape.
+				type = new Type.Scalar(Type.Scalar.Kind.INT, Dim.symbol(p.getName()));
+			}
+			if (p.getDefault() != null) {
+				infer(p.getDefault());
+			}
+			bind(p.getName(), type, p, true);
+		}
+		suite(def.getBody());
+		reportUnused(scope);
+		scope = outer;
+		currentFunction = outerFunction;
+		if (sig.kernel()) {
+			checkAutotune(def);
+		}
+	}
+
+	private void reportUnused(Scope s) {
+		for (Map.Entry<String, Binding> e : s.names.entrySet()) {
+			Binding b = e.getValue();
+			if (b.used || e.getKey().startsWith("_") || b.definition == null || b.definition instanceof FunctionDef) {
+				continue;
+			}
+			if (b.parameter) {
+				warning(IssueCodes.UNUSED, "parameter '" + e.getKey() + "' is never used", b.definition);
+			} else {
+				warning(IssueCodes.UNUSED, "'" + e.getKey() + "' is assigned but never used", b.definition);
+			}
+		}
+	}
+
+	private void decorator(Decorator d, FunctionDef def) {
+		Expression e = d.getExpression();
+		if (e instanceof Call call && SignatureReader.isKernelDecorator(e)) {
+			for (Argument a : call.getArgs()) {
+				if (!"space".equals(a.getName())) {
+					infer(a.getValue());
+				}
+			}
+			return;
+		}
+		infer(e);
+	}
+
+	private void annotatedAssignment(AnnotatedAssignment a) {
+		Type declared = annotations.read(a.getType());
+		Expression target = target(a.getTarget());
+		if (a.getValue() != null) {
+			Type value = infer(a.getValue());
+			String what = target instanceof Name n ? "'" + n.getId() + "'" : "the target";
+			checkAgainst(declared, value, what + " is declared " + Type.show(declared) + ", but the value is " + Type.show(value), a.getValue(),
+					IssueCodes.TYPE_MISMATCH);
+		}
+		assign(target, declared);
+	}
+
+	private void augmentedAssignment(AugmentedAssignment a) {
+		Expression target = target(a.getTarget());
+		Type current = infer(target);
+		Type value = infer(a.getValue());
+		String op = a.getOp().substring(0, a.getOp().length() - 1);
+		Type result = binary(op, current, value, target, a.getValue(), a);
+		if (current instanceof Type.Tensor t && result instanceof Type.Tensor r && t.dims() != null && r.dims() != null
+				&& (t.dims().size() != r.dims().size() || Shapes.firstDifference(t.dims(), r.dims()) != null)) {
+			error(IssueCodes.SHAPE_MISMATCH, "'" + a.getOp() + "' would change the shape of " + nodeText(target) + " from " + Shapes.show(t.dims()) + " to "
+					+ Shapes.show(r.dims()), a);
+		}
+		types.put(a, result);
+	}
+
+	private void returnStatement(Return r) {
+		Type value = r.getValue() == null ? Type.NONE : infer(r.getValue());
+		if (currentFunction == null) {
+			return;
+		}
+		Signature sig = signature(currentFunction);
+		if (sig.result() instanceof Type.Unknown) {
+			return;
+		}
+		checkAgainst(sig.result(), value, "'" + sig.name() + "' returns " + Type.show(value) + ", but declares " + Type.show(sig.result()),
+				r.getValue() != null ? r.getValue() : r, IssueCodes.RETURN_MISMATCH);
+	}
+
+	/** A value against a declared type: shapes dim by dim, then dtypes. Unknown parts are not checked. */
+	private void checkAgainst(Type declared, Type value, String message, EObject where, String code) {
+		if (declared instanceof Type.Tensor d && value instanceof Type.Tensor v) {
+			if (d.dims() != null && v.dims() != null && d.variadic() == null) {
+				if (d.dims().size() != v.dims().size()) {
+					error(code, message + ": " + v.dims().size() + " dims instead of " + d.dims().size(), where);
+					return;
+				}
+				Shapes.Difference diff = Shapes.firstDifference(d.dims(), v.dims());
+				if (diff != null && diff.relation() == Dim.Relation.DIFFERENT) {
+					error(code, message + ": " + diff.describe(), where);
+					return;
+				}
+				if (diff != null) {
+					warning(IssueCodes.UNDECIDED_DIM, message.replaceFirst(", but", ", and") + ": cannot tell whether " + diff.actual() + " equals "
+							+ diff.expected(), where);
+				}
+			}
+			if (d.dtype() != null && v.dtype() != null && d.dtype() != v.dtype()) {
+				error(IssueCodes.DTYPE_MISMATCH, message + ": dtype " + v.dtype().sourceName() + " instead of " + d.dtype().sourceName()
+						+ " (convert with cast(value, " + d.dtype().sourceName() + "))", where);
+			}
+			return;
+		}
+		if (declared instanceof Type.Tuple d && value instanceof Type.Tuple v && d.elements().size() == v.elements().size()) {
+			for (int i = 0; i < d.elements().size(); i++) {
+				checkAgainst(d.elements().get(i), v.elements().get(i), message, where, code);
+			}
+			return;
+		}
+		if (!compatible(declared, value)) {
+			error(code, message, where);
+		}
+	}
+
+	/** Whether a value of type {@code value} may stand where {@code declared} is expected, shapes aside. */
+	static boolean compatible(Type declared, Type value) {
+		if (declared instanceof Type.Unknown || value instanceof Type.Unknown) {
+			return true;
+		}
+		return switch (declared) {
+			case Type.Tensor d -> value instanceof Type.Tensor || value instanceof Type.Tile || value instanceof Type.KTile
+					|| value instanceof Type.Scalar s && s.kind() != Type.Scalar.Kind.STR || value == Type.NONE;
+			case Type.KTile k -> value instanceof Type.KTile || value instanceof Type.Tensor || value instanceof Type.Tile;
+			case Type.Scalar d -> switch (d.kind()) {
+				case FLOAT -> value instanceof Type.Scalar s && s.kind() != Type.Scalar.Kind.STR || value instanceof Type.Tensor t && t.rank() != null && t.rank() == 0;
+				case INT, BOOL -> value instanceof Type.Scalar s && (s.kind() == Type.Scalar.Kind.INT || s.kind() == Type.Scalar.Kind.BOOL)
+						|| value instanceof Type.Tensor t && t.rank() != null && t.rank() == 0;
+				case STR -> value instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.STR;
+				case NONE -> value == Type.NONE;
+			};
+			case Type.Opaque o -> value instanceof Type.Opaque v && v.name().equals(o.name()) || value == Type.NONE;
+			case Type.Tuple t -> value instanceof Type.Tuple || value instanceof Type.ListOf;
+			default -> true;
+		};
+	}
+
+	private void assign(Expression target, Type value) {
+		if (target == null) {
+			return;
+		}
+		switch (target) {
+			case Name n -> {
+				bind(n.getId(), value, n, false);
+				types.put(n, value);
+			}
+			case TupleExpr t -> unpack(t.getElements(), value, target);
+			case ListExpr l -> unpack(l.getElements(), value, target);
+			default -> infer(target);
+		}
+	}
+
+	private void markUsed(Expression target) {
+		if (target instanceof Name n && scope.names.get(n.getId()) != null) {
+			scope.names.get(n.getId()).used = true;
+		} else if (target instanceof TupleExpr t) {
+			t.getElements().forEach(this::markUsed);
+		}
+	}
+
+	private void unpack(List<Expression> targets, Type value, Expression where) {
+		if (value instanceof Type.Tuple tuple) {
+			if (tuple.elements().size() != targets.size()) {
+				error(IssueCodes.ARGUMENTS, "cannot unpack " + tuple.elements().size() + " values into " + targets.size() + " names", where);
+				targets.forEach(t -> assign(t, Type.UNKNOWN));
+				return;
+			}
+			for (int i = 0; i < targets.size(); i++) {
+				assign(targets.get(i), tuple.elements().get(i));
+			}
+			return;
+		}
+		Type element = value instanceof Type.ListOf list ? list.element() : Type.UNKNOWN;
+		targets.forEach(t -> assign(t, element));
+	}
+
+	private static Type elementOf(Type iterable) {
+		return switch (iterable) {
+			case Type.ListOf l -> l.element();
+			case Type.Tuple t -> t.elements().isEmpty() ? Type.UNKNOWN : t.elements().stream().distinct().count() == 1 ? t.elements().get(0) : Type.UNKNOWN;
+			case Type.Tensor t when t.dims() != null && !t.dims().isEmpty() -> new Type.Tensor(t.dims().subList(1, t.dims().size()), t.dtype());
+			default -> Type.UNKNOWN;
+		};
+	}
+
+	// ------------------------------------------------------------------ expressions
+
+	Type infer(Expression e) {
+		if (e == null) {
+			return Type.UNKNOWN;
+		}
+		Type t;
+		try {
+			t = inferUncached(e);
+		} catch (ArithmeticException ex) {
+			error(IssueCodes.SHAPE_MISMATCH, "dim arithmetic fails here: " + ex.getMessage(), e);
+			t = Type.UNKNOWN;
+		}
+		types.put(e, t);
+		return t;
+	}
+
+	private Type inferUncached(Expression e) {
+		return switch (e) {
+			case Name n -> name(n);
+			case IntLiteral i -> intLiteral(i);
+			case FloatLiteral f -> Type.FLOAT;
+			case StringLiteral s -> Type.STR;
+			case BoolLiteral b -> Type.BOOL;
+			case NoneLiteral n -> Type.NONE;
+			case EllipsisLiteral x -> Type.UNKNOWN;
+			case TupleExpr t -> {
+				List<Type> elements = new ArrayList<>();
+				t.getElements().forEach(x -> elements.add(infer(x)));
+				yield new Type.Tuple(elements);
+			}
+			case ListExpr l -> {
+				Type element = null;
+				for (Expression x : l.getElements()) {
+					Type xt = infer(x);
+					element = element == null || element.equals(xt) ? xt : Type.UNKNOWN;
+				}
+				yield new Type.ListOf(element == null ? Type.UNKNOWN : element);
+			}
+			case SetExpr s -> {
+				s.getElements().forEach(this::infer);
+				yield new Type.ListOf(Type.UNKNOWN);
+			}
+			case DictExpr d -> {
+				d.getEntries().forEach(x -> {
+					infer(x.getKey());
+					infer(x.getValue());
+				});
+				yield new Type.Dict();
+			}
+			case UnaryExpr u -> unary(u);
+			case BinaryExpr b -> {
+				Type left = infer(b.getLeft());
+				Type right = infer(b.getRight());
+				yield binary(b.getOp(), left, right, b.getLeft(), b.getRight(), b);
+			}
+			case CompareExpr c -> {
+				Type left = infer(c.getLeft());
+				Type result = Type.BOOL;
+				for (int i = 0; i < c.getRights().size(); i++) {
+					Type right = infer(c.getRights().get(i));
+					String op = c.getOps().get(i).replaceAll("\\s+", " ");
+					if (!op.equals("in") && !op.equals("not in") && !op.startsWith("is")) {
+						Type r = binary("==", left, right, c.getLeft(), c.getRights().get(i), c);
+						if (!(r instanceof Type.Scalar)) {
+							result = r;
+						}
+					}
+					left = right;
+				}
+				yield result;
+			}
+			case ConditionalExpr c -> {
+				infer(c.getCondition());
+				Type a = infer(c.getThen());
+				Type b = infer(c.getOrelse());
+				yield a.equals(b) ? a : Type.UNKNOWN;
+			}
+			case Attribute a -> attribute(a);
+			case Subscript s -> subscript(s);
+			case Call c -> call(c);
+			case Slice s -> {
+				infer(s.getLower());
+				infer(s.getUpper());
+				infer(s.getStep());
+				yield Type.UNKNOWN;
+			}
+			default -> Type.UNKNOWN;
+		};
+	}
+
+	private Type intLiteral(IntLiteral i) {
+		try {
+			return new Type.Scalar(Type.Scalar.Kind.INT, Dim.of(Long.decode(i.getValue().replace("_", ""))));
+		} catch (NumberFormatException ex) {
+			return Type.INT;
+		}
+	}
+
+	private Type name(Name n) {
+		String id = n.getId();
+		Binding b = scope.lookup(id);
+		if (b != null) {
+			b.used = true;
+			return b.type;
+		}
+		Signature builtin = prelude.builtins().get(id);
+		if (builtin != null) {
+			return new Type.Function(builtin);
+		}
+		var dtype = DType.bySourceName(id);
+		if (dtype.isPresent()) {
+			return new Type.DTypeValue(dtype.get());
+		}
+		switch (id) {
+			case "tile":
+				return new Type.Namespace("tile");
+			case "kernel", "rule":
+				return new Type.Opaque("decorator " + id);
+			case "Tensor", "KTile", "KVCache", "Mesh", "int", "float", "bool", "str", "tuple", "list":
+				return Type.UNKNOWN;
+			default:
+				break;
+		}
+		// One- and two-letter names are close to every other short name: no guess for them.
+		String suggestion = id.length() < 3 ? null : Names.closest(id, visibleNames()).orElse(null);
+		error(IssueCodes.UNDEFINED_NAME, "undefined name '" + id + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"), n);
+		return Type.UNKNOWN;
+	}
+
+	private Set<String> visibleNames() {
+		Set<String> names = new HashSet<>(prelude.builtins().keySet());
+		for (Scope s = scope; s != null; s = s.parent) {
+			names.addAll(s.names.keySet());
+		}
+		names.add("tile");
+		return names;
+	}
+
+	private Type unary(UnaryExpr u) {
+		Type operand = infer(u.getOperand());
+		if ("not".equals(u.getOp())) {
+			return Type.BOOL;
+		}
+		if (operand instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.INT && s.value() != null && "-".equals(u.getOp())) {
+			return new Type.Scalar(Type.Scalar.Kind.INT, s.value().negate());
+		}
+		return operand;
+	}
+
+	/** Arithmetic, matmul and comparison on scalars, dims, tensors and tiles. */
+	private Type binary(String op, Type left, Type right, Expression l, Expression r, EObject where) {
+		if (op.equals("and") || op.equals("or")) {
+			return left.equals(right) ? left : Type.UNKNOWN;
+		}
+		if (left instanceof Type.Unknown || right instanceof Type.Unknown) {
+			return Type.UNKNOWN;
+		}
+		if (left instanceof Type.Scalar a && right instanceof Type.Scalar b) {
+			return scalarArithmetic(op, a, b);
+		}
+		if (op.equals("@")) {
+			return matmul(left, right, l, r, where, "matmul");
+		}
+		boolean comparison = op.equals("==") || op.equals("!=") || op.equals("<") || op.equals(">") || op.equals("<=") || op.equals(">=");
+		if (left instanceof Type.Tile || right instanceof Type.Tile) {
+			List<Dim> a = tileDims(left);
+			List<Dim> b = tileDims(right);
+			if (a == null || b == null) {
+				return Type.UNKNOWN;
+			}
+			List<Dim> dims = broadcastOrReport(a, b, l, r, op, where);
+			DType dtype = comparison ? DType.BOOL : promote(dtypeOf(left), dtypeOf(right));
+			return new Type.Tile(dims, dtype, false);
+		}
+		if (left instanceof Type.Tensor || right instanceof Type.Tensor) {
+			List<Dim> a = tensorDims(left);
+			List<Dim> b = tensorDims(right);
+			DType dtype = comparison ? DType.BOOL : promote(dtypeOf(left), dtypeOf(right));
+			if (a == null || b == null) {
+				return new Type.Tensor(null, dtype);
+			}
+			return new Type.Tensor(broadcastOrReport(a, b, l, r, op, where), dtype);
+		}
+		return Type.UNKNOWN;
+	}
+
+	private Type scalarArithmetic(String op, Type.Scalar a, Type.Scalar b) {
+		boolean ints = a.kind() == Type.Scalar.Kind.INT && b.kind() == Type.Scalar.Kind.INT;
+		switch (op) {
+			case "==", "!=", "<", ">", "<=", ">=":
+				return Type.BOOL;
+			case "/":
+				return Type.FLOAT;
+			case "+", "-", "*", "//", "%", "**":
+				if (!ints) {
+					return a.kind() == Type.Scalar.Kind.STR && op.equals("+") ? Type.STR : Type.FLOAT;
+				}
+				Dim x = a.value();
+				Dim y = b.value();
+				if (x == null || y == null) {
+					return Type.INT;
+				}
+				return new Type.Scalar(Type.Scalar.Kind.INT, switch (op) {
+					case "+" -> x.plus(y);
+					case "-" -> x.minus(y);
+					case "*" -> x.times(y);
+					case "//" -> y.isConstant() && y.constantValue().getAsLong() == 0 ? null : x.floorDiv(y);
+					default -> null;
+				});
+			default:
+				return ints ? Type.INT : Type.UNKNOWN;
+		}
+	}
+
+	private List<Dim> broadcastOrReport(List<Dim> a, List<Dim> b, Expression l, Expression r, String op, EObject where) {
+		return Shapes.broadcast(a, b, (x, y, relation) -> {
+			String message = "shapes do not broadcast in '" + op + "': " + nodeText(l) + " is " + Shapes.show(a) + ", " + nodeText(r) + " is "
+					+ Shapes.show(b) + ": " + x + " vs " + y;
+			if (relation == Dim.Relation.DIFFERENT) {
+				error(IssueCodes.SHAPE_MISMATCH, message, where);
+			} else {
+				warning(IssueCodes.UNDECIDED_DIM, message + " (cannot tell whether they are equal)", where);
+			}
+		});
+	}
+
+	/** {@code a @ b}, {@code matmul(a, b)}: [..., M, K] @ [..., K, N] -> [..., M, N]; 1-D operands as NumPy. */
+	Type matmul(Type left, Type right, EObject l, EObject r, EObject where, String what) {
+		List<Dim> a = tensorDims(left);
+		List<Dim> b = tensorDims(right);
+		DType dtype = promote(dtypeOf(left), dtypeOf(right));
+		if (a == null || b == null) {
+			return new Type.Tensor(null, dtype);
+		}
+		if (a.isEmpty() || b.isEmpty()) {
+			error(IssueCodes.RANK_MISMATCH, what + ": operands need at least one dim, " + (a.isEmpty() ? nodeText(l) : nodeText(r)) + " is a scalar", where);
+			return new Type.Tensor(null, dtype);
+		}
+		Dim inner = a.get(a.size() - 1);
+		Dim innerB = b.size() == 1 ? b.get(0) : b.get(b.size() - 2);
+		Dim.Relation relation = Dim.compare(inner, innerB);
+		if (relation != Dim.Relation.EQUAL) {
+			String message = what + ": inner dims differ: " + nodeText(l) + " is " + Shapes.show(a) + ", " + nodeText(r) + " is " + Shapes.show(b) + ": "
+					+ inner + " vs " + innerB;
+			if (relation == Dim.Relation.DIFFERENT) {
+				error(IssueCodes.MATMUL_INNER, message, where);
+			} else {
+				warning(IssueCodes.UNDECIDED_DIM, message + " (cannot tell whether they are equal)", where);
+			}
+		}
+		List<Dim> batchA = a.size() > 2 ? a.subList(0, a.size() - 2) : List.of();
+		List<Dim> batchB = b.size() > 2 ? b.subList(0, b.size() - 2) : List.of();
+		List<Dim> dims = new ArrayList<>(Shapes.broadcast(batchA, batchB, (x, y, batchRelation) -> {
+			String message = what + ": batch dims do not broadcast: " + nodeText(l) + " is " + Shapes.show(a) + ", " + nodeText(r) + " is "
+					+ Shapes.show(b) + ": " + x + " vs " + y;
+			if (batchRelation == Dim.Relation.DIFFERENT) {
+				error(IssueCodes.SHAPE_MISMATCH, message, where);
+			} else {
+				warning(IssueCodes.UNDECIDED_DIM, message + " (cannot tell whether they are equal)", where);
+			}
+		}));
+		if (a.size() >= 2) {
+			dims.add(a.get(a.size() - 2));
+		}
+		if (b.size() >= 2) {
+			dims.add(b.get(b.size() - 1));
+		}
+		return new Type.Tensor(dims, dtype);
+	}
+
+	static List<Dim> tensorDims(Type t) {
+		return switch (t) {
+			case Type.Tensor x -> x.dims();
+			case Type.Scalar s -> s.kind() == Type.Scalar.Kind.STR || s.kind() == Type.Scalar.Kind.NONE ? null : List.of();
+			case Type.KTile k -> k.dims();
+			case Type.Tile k -> k.dims();
+			default -> null;
+		};
+	}
+
+	static List<Dim> tileDims(Type t) {
+		return switch (t) {
+			case Type.Tile x -> x.dims();
+			case Type.Scalar s -> s.kind() == Type.Scalar.Kind.STR ? null : List.of();
+			case Type.Tensor x -> x.dims();
+			default -> null;
+		};
+	}
+
+	static DType dtypeOf(Type t) {
+		return switch (t) {
+			case Type.Tensor x -> x.dtype();
+			case Type.Tile x -> x.dtype();
+			case Type.KTile x -> x.dtype();
+			default -> null;
+		};
+	}
+
+	/** Promotion where a Python scalar (null dtype: weak) takes the other operand's dtype. */
+	static DType promote(DType a, DType b) {
+		if (a == null) {
+			return b;
+		}
+		if (b == null) {
+			return a;
+		}
+		return DType.promote(a, b);
+	}
+
+	private Type attribute(Attribute a) {
+		Type receiver = infer(a.getReceiver());
+		String name = a.getName();
+		switch (receiver) {
+			case Type.Namespace ns when ns.name().equals("tile") -> {
+				Signature op = prelude.tile().get(name);
+				if (op == null) {
+					String suggestion = Names.closest(name, prelude.tile().keySet()).orElse(null);
+					error(IssueCodes.UNKNOWN_ATTRIBUTE, "'tile' has no operation '" + name + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"),
+							a);
+					return Type.UNKNOWN;
+				}
+				return new Type.Function(op);
+			}
+			case Type.Opaque o when o.name().equals("TileContext") -> {
+				String dim = CONTEXT_FIELDS.get(name);
+				if (dim == null) {
+					String suggestion = Names.closest(name, CONTEXT_FIELDS.keySet()).orElse(null);
+					error(IssueCodes.UNKNOWN_ATTRIBUTE, "tile.context() has no field '" + name + "'; it has " + String.join(", ", sorted(CONTEXT_FIELDS.keySet()))
+							+ (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)"), a);
+					return Type.UNKNOWN;
+				}
+				if (o.kernel() != null) {
+					contextReads.computeIfAbsent(o.kernel(), k -> new HashSet<>()).add(dim);
+				}
+				return new Type.Scalar(Type.Scalar.Kind.INT, Dim.symbol(dim));
+			}
+			case Type.Tensor t -> {
+				return tensorAttribute(t.dims(), t.dtype(), name, a, false);
+			}
+			case Type.Tile t -> {
+				return tensorAttribute(t.dims(), t.dtype(), name, a, true);
+			}
+			case Type.KTile t -> {
+				return tensorAttribute(t.dims(), t.dtype(), name, a, false);
+			}
+			case Type.Function f when name.equals("schedule") -> {
+				if (!f.signature().kernel()) {
+					error(IssueCodes.SCHEDULE, "'" + f.signature().name() + "' is not a @kernel: only kernels take a schedule", a);
+					return Type.UNKNOWN;
+				}
+				return new Type.Opaque("schedule", f.signature().definition());
+			}
+			case Type.Opaque o when o.name().equals("Schedule") -> {
+				if (!Schedules.METHODS.containsKey(name)) {
+					String suggestion = Names.closest(name, Schedules.METHODS.keySet()).orElse(null);
+					error(IssueCodes.SCHEDULE, "unknown schedule method '" + name + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?")
+							+ " (schedules have " + String.join(", ", sorted(Schedules.METHODS.keySet())) + ")", a);
+					return Type.UNKNOWN;
+				}
+				return new Type.Opaque("schedule." + name, o.kernel());
+			}
+			case Type.Opaque o when o.name().equals("Mesh") && name.equals("shard") -> {
+				return new Type.Opaque("Mesh.shard");
+			}
+			default -> {
+				return Type.UNKNOWN;
+			}
+		}
+	}
+
+	private Type tensorAttribute(List<Dim> dims, DType dtype, String name, Attribute a, boolean tile) {
+		switch (name) {
+			case "shape":
+				if (dims == null) {
+					return new Type.ListOf(Type.INT);
+				}
+				List<Type> elements = new ArrayList<>();
+				dims.forEach(d -> elements.add(new Type.Scalar(Type.Scalar.Kind.INT, d)));
+				return new Type.Tuple(elements);
+			case "dtype":
+				return dtype == null ? Type.UNKNOWN : new Type.DTypeValue(dtype);
+			case "ndim":
+				return dims == null ? Type.INT : new Type.Scalar(Type.Scalar.Kind.INT, Dim.of(dims.size()));
+			case "T":
+				if (dims == null) {
+					return tile ? new Type.Tile(null, dtype, false) : new Type.Tensor(null, dtype);
+				}
+				List<Dim> reversed = new ArrayList<>(dims);
+				java.util.Collections.reverse(reversed);
+				return tile ? new Type.Tile(reversed, dtype, false) : new Type.Tensor(reversed, dtype);
+			default:
+				error(IssueCodes.UNKNOWN_ATTRIBUTE, (tile ? "a tile" : "a tensor") + " has no attribute '" + name + "' (it has shape, dtype, ndim, T)", a);
+				return Type.UNKNOWN;
+		}
+	}
+
+	private Type subscript(Subscript s) {
+		Type receiver = infer(s.getReceiver());
+		List<Type> indexTypes = new ArrayList<>();
+		s.getIndices().forEach(i -> indexTypes.add(infer(i)));
+		return switch (receiver) {
+			case Type.Tensor t -> {
+				List<Dim> dims = Indexing.apply(t.dims(), s, indexTypes, this);
+				yield new Type.Tensor(dims, t.dtype());
+			}
+			case Type.Tile t -> new Type.Tile(Indexing.apply(t.dims(), s, indexTypes, this), t.dtype(), false);
+			case Type.Tuple t -> {
+				if (s.getIndices().size() == 1 && indexTypes.get(0) instanceof Type.Scalar i && i.value() != null && i.value().isConstant()) {
+					long index = i.value().constantValue().getAsLong();
+					long size = t.elements().size();
+					if (index < -size || index >= size) {
+						error(IssueCodes.INDEX, "index " + index + " is out of range for a tuple of " + size, s);
+						yield Type.UNKNOWN;
+					}
+					yield t.elements().get((int) (index < 0 ? index + size : index));
+				}
+				yield Type.UNKNOWN;
+			}
+			case Type.ListOf l -> s.getIndices().size() == 1 && !(s.getIndices().get(0) instanceof Slice) ? l.element() : receiver;
+			default -> Type.UNKNOWN;
+		};
+	}
+
+	private Type call(Call c) {
+		Type callee = infer(c.getCallee());
+		List<Type> argTypes = new ArrayList<>();
+		for (Argument a : c.getArgs()) {
+			argTypes.add(infer(a.getValue()));
+		}
+		return switch (callee) {
+			case Type.Function f -> Calls.apply(f.signature(), c, argTypes, this);
+			case Type.Opaque o when o.name().equals("schedule") || o.name().startsWith("schedule.") -> Schedules.call(o, c, argTypes, this);
+			case Type.Opaque o when o.name().equals("Mesh.shard") -> new Type.Opaque("Mesh");
+			case Type.Opaque o when o.name().startsWith("decorator") -> Type.UNKNOWN;
+			case Type.Unknown u -> Type.UNKNOWN;
+			case Type.DTypeValue d -> argTypes.isEmpty() ? Type.UNKNOWN : Rules.castTo(argTypes.get(0), d.dtype());
+			default -> {
+				error(IssueCodes.NOT_CALLABLE, nodeText(c.getCallee()) + " is not callable: it is " + Type.show(callee), c.getCallee());
+				yield Type.UNKNOWN;
+			}
+		};
+	}
+
+	// ------------------------------------------------------------------ kernels
+
+	private void checkAutotune(FunctionDef def) {
+		for (Decorator d : def.getDecorators()) {
+			if (d.getExpression() instanceof Call call && call.getCallee() instanceof Attribute attr && "autotune".equals(attr.getName())) {
+				Schedules.checkAutotune(call, contextReads.getOrDefault(def, Set.of()), this);
+			}
+		}
+	}
+
+	/**
+	 * A dim written in a string ("heads", "D//heads") read in the current scope: a name bound to an
+	 * int with a known value (a parameter `heads`, `n = T.m`) stands for that value, and counts as a use.
+	 */
+	Dim resolveDim(Dim dim) {
+		Map<String, Dim> values = new HashMap<>();
+		for (String symbol : dim.symbols()) {
+			Binding b = scope.lookup(symbol);
+			if (b != null) {
+				b.used = true;
+				if (b.type instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.INT && s.value() != null) {
+					values.put(symbol, s.value());
+				}
+			}
+		}
+		return values.isEmpty() ? dim : dim.substitute(values);
+	}
+
+	/** The context value `tile.context()` returns inside the current kernel. */
+	Type tileContext() {
+		return new Type.Opaque("TileContext", currentFunction);
+	}
+
+	FunctionDef currentFunction() {
+		return currentFunction;
+	}
+
+	Annotations annotations() {
+		return annotations;
+	}
+
+	Map<EObject, Type> types() {
+		return types;
+	}
+
+	// ------------------------------------------------------------------ reporting
+
+	/** The source text of an expression, shortened, to name operands in messages. */
+	static String nodeText(EObject e) {
+		if (e == null) {
+			return "?";
+		}
+		var node = NodeModelUtils.findActualNodeFor(e);
+		if (node == null) {
+			return "?";
+		}
+		String text = NodeModelUtils.getTokenText(node);
+		return text.length() > 30 ? text.substring(0, 27) + "..." : text;
+	}
+
+	private static List<String> sorted(Set<String> names) {
+		List<String> list = new ArrayList<>(names);
+		list.sort(null);
+		return list;
+	}
+
+	static Map<String, Integer> counts(List<String> names) {
+		Map<String, Integer> out = new HashMap<>();
+		names.forEach(n -> out.merge(n, 1, Integer::sum));
+		return out;
+	}
+}

@@ -1,0 +1,28 @@
+package dev.forge.types;
+
+import org.eclipse.emf.ecore.resource.Resource;
+import org.eclipse.xtext.util.IResourceScopeCache;
+
+import com.google.inject.Inject;
+
+import dev.forge.forge.Module;
+
+/**
+ * The entry point for everything above the language: the type check of a resource, computed once
+ * per content version (Xtext's resource scope cache drops it on every edit) and shared by
+ * validation, hover and inlay hints.
+ */
+public class TypeSystem {
+
+	@Inject
+	private IResourceScopeCache cache;
+
+	public TypeCheckResult check(Resource resource) {
+		return cache.get(TypeSystem.class, resource, () -> {
+			if (resource.getContents().isEmpty() || !(resource.getContents().get(0) instanceof Module module)) {
+				return new TypeCheckResult(java.util.Map.of(), java.util.List.of(), java.util.Map.of());
+			}
+			return TypeChecker.check(module);
+		});
+	}
+}
