@@ -170,6 +170,11 @@ final class Calls {
 					return;
 				}
 			}
+			if (arg instanceof Type.Scalar && paramDims != null && !paramDims.isEmpty()) {
+				checker.error(IssueCodes.ARGUMENT_TYPE, "argument '" + p.name() + "' of '" + sig.name() + "' must be " + Type.show(param) + ", got "
+						+ Type.show(arg), where);
+				return;
+			}
 			List<Dim> argDims = TypeChecker.tensorDims(arg);
 			DType argDtype = TypeChecker.dtypeOf(arg);
 			if (paramDims != null && argDims != null) {
@@ -227,7 +232,9 @@ final class Calls {
 				}
 				String source = want.symbols().stream().filter(boundBy::containsKey).map(s -> s + " = " + dims.get(s) + " from '" + boundBy.get(s) + "'")
 						.reduce((a, b) -> a + ", " + b).orElse("");
-				String message = "argument '" + p.name() + "' of '" + sig.name() + "' must be " + Type.shape(substituted(paramDims), null)
+				List<Dim> shown = new ArrayList<>(variadic != null ? variadics.getOrDefault(variadic, List.of()) : List.of());
+				shown.addAll(substituted(paramDims));
+				String message = "argument '" + p.name() + "' of '" + sig.name() + "' must be " + Shapes.show(shown)
 						+ (source.isEmpty() ? "" : " (" + source + ")") + ", got " + Shapes.show(argDims) + ": " + got + " vs " + expected;
 				if (relation == Dim.Relation.DIFFERENT) {
 					checker.error(IssueCodes.SHAPE_MISMATCH, message, where);

@@ -394,7 +394,11 @@ final class Rules {
 		boolean stack = rule.equals("stack");
 		int rank = first.size() + (stack ? 1 : 0);
 		Type axisType = args.type("axis") == null ? new Type.Scalar(Type.Scalar.Kind.INT, Dim.of(0)) : args.type("axis");
-		Integer axis = axis(rule, axisType, java.util.Collections.nCopies(rank, Dim.of(1)), value(args, "axis"), checker);
+		List<Dim> shown = new ArrayList<>(first);
+		if (stack) {
+			shown.add(Dim.of(shapes.size()));
+		}
+		Integer axis = axis(rule, axisType, shown, value(args, "axis"), checker);
 		if (axis == null) {
 			return new Type.Tensor(null, dtype);
 		}

@@ -130,7 +130,7 @@ public sealed interface Type {
 				if (!b.isEmpty()) {
 					b.append(",");
 				}
-				b.append('"').append(d).append('"');
+				b.append(d.isConstant() ? d.toString() : "\"" + d + "\"");
 			}
 		}
 		return b + (b.isEmpty() ? "" : ", ") + dtypeName(dtype, dtypeVar);

@@ -281,12 +281,37 @@ public final class TypeChecker implements Annotations.Problems {
 			}
 			bind(p.getName(), type, p, true);
 		}
+		markNamedInSignature(sig);
 		suite(def.getBody());
 		reportUnused(scope);
 		scope = outer;
 		currentFunction = outerFunction;
 		if (sig.kernel()) {
 			checkAutotune(def);
+		}
+	}
+
+	/** An int parameter that sizes a dim of the signature ("D//heads") is used by the signature itself. */
+	private void markNamedInSignature(Signature sig) {
+		List<Type> types = new ArrayList<>();
+		sig.params().forEach(p -> types.add(p.type()));
+		types.add(sig.result());
+		for (int i = 0; i < types.size(); i++) {
+			Type t = types.get(i);
+			List<Dim> dims = t instanceof Type.Tensor x ? x.dims() : t instanceof Type.KTile k ? k.dims() : null;
+			if (t instanceof Type.Tuple tuple) {
+				types.addAll(tuple.elements());
+			}
+			if (dims != null) {
+				for (Dim d : dims) {
+					for (String symbol : d.symbols()) {
+						Binding b = scope.names.get(symbol);
+						if (b != null) {
+							b.used = true;
+						}
+					}
+				}
+			}
 		}
 	}
 
@@ -779,7 +804,7 @@ public final class TypeChecker implements Annotations.Problems {
 				Signature op = prelude.tile().get(name);
 				if (op == null) {
 					String suggestion = Names.closest(name, prelude.tile().keySet()).orElse(null);
-					error(IssueCodes.UNKNOWN_ATTRIBUTE, "'tile' has no operation '" + name + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"),
+					errorOnName(IssueCodes.UNKNOWN_ATTRIBUTE, "'tile' has no operation '" + name + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"),
 							a);
 					return Type.UNKNOWN;
 				}
@@ -789,7 +814,7 @@ public final class TypeChecker implements Annotations.Problems {
 				String dim = CONTEXT_FIELDS.get(name);
 				if (dim == null) {
 					String suggestion = Names.closest(name, CONTEXT_FIELDS.keySet()).orElse(null);
-					error(IssueCodes.UNKNOWN_ATTRIBUTE, "tile.context() has no field '" + name + "'; it has " + String.join(", ", sorted(CONTEXT_FIELDS.keySet()))
+					errorOnName(IssueCodes.UNKNOWN_ATTRIBUTE, "tile.context() has no field '" + name + "'; it has " + String.join(", ", sorted(CONTEXT_FIELDS.keySet()))
 							+ (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)"), a);
 					return Type.UNKNOWN;
 				}
@@ -817,7 +842,7 @@ public final class TypeChecker implements Annotations.Problems {
 			case Type.Opaque o when o.name().equals("Schedule") -> {
 				if (!Schedules.METHODS.containsKey(name)) {
 					String suggestion = Names.closest(name, Schedules.METHODS.keySet()).orElse(null);
-					error(IssueCodes.SCHEDULE, "unknown schedule method '" + name + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?")
+					errorOnName(IssueCodes.SCHEDULE, "unknown schedule method '" + name + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?")
 							+ " (schedules have " + String.join(", ", sorted(Schedules.METHODS.keySet())) + ")", a);
 					return Type.UNKNOWN;
 				}
@@ -853,7 +878,7 @@ public final class TypeChecker implements Annotations.Problems {
 				java.util.Collections.reverse(reversed);
 				return tile ? new Type.Tile(reversed, dtype, false) : new Type.Tensor(reversed, dtype);
 			default:
-				error(IssueCodes.UNKNOWN_ATTRIBUTE, (tile ? "a tile" : "a tensor") + " has no attribute '" + name + "' (it has shape, dtype, ndim, T)", a);
+				errorOnName(IssueCodes.UNKNOWN_ATTRIBUTE, (tile ? "a tile" : "a tensor") + " has no attribute '" + name + "' (it has shape, dtype, ndim, T)", a);
 				return Type.UNKNOWN;
 		}
 	}
@@ -951,6 +976,16 @@ public final class TypeChecker implements Annotations.Problems {
 	}
 
 	// ------------------------------------------------------------------ reporting
+
+	/** An error on the attribute's name only (`x.sise` underlines `sise`). */
+	private void errorOnName(String code, String message, Attribute a) {
+		var nodes = NodeModelUtils.findNodesForFeature(a, dev.forge.forge.ForgePackage.Literals.ATTRIBUTE__NAME);
+		if (nodes.isEmpty()) {
+			error(code, message, a);
+		} else {
+			error(code, message, nodes.get(0).getOffset(), nodes.get(0).getLength());
+		}
+	}
 
 	/** The source text of an expression, shortened, to name operands in messages. */
 	static String nodeText(EObject e) {

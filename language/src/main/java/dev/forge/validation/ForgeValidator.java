@@ -204,6 +204,43 @@ public class ForgeValidator extends AbstractForgeValidator {
 		}
 	}
 
+	/** `a` imports `b` imports `a`: reported on the import that starts the cycle. */
+	@Check
+	public void importsAreAcyclic(Module module) {
+		String self = dev.forge.naming.ForgeQualifiedNames.moduleName(module.eResource());
+		for (EObject item : module.getBody()) {
+			String imported = item instanceof dev.forge.forge.FromImport f ? f.getModule()
+					: item instanceof dev.forge.forge.Import i && !i.getModules().isEmpty() ? i.getModules().get(0).getName() : null;
+			if (imported == null || imported.equals(self)) {
+				continue;
+			}
+			List<String> path = cycleBack(module, imported, self, new java.util.ArrayList<>(List.of(self)), new HashSet<>());
+			if (path != null) {
+				error("import cycle: " + String.join(" -> ", path), item, null, IssueCodes.IMPORT_CYCLE);
+			}
+		}
+	}
+
+	private List<String> cycleBack(Module from, String module, String target, List<String> path, Set<String> visited) {
+		path.add(module);
+		if (module.equals(target)) {
+			return path;
+		}
+		if (visited.add(module) && path.size() < 50) {
+			Module m = modules.load(from.eResource(), module);
+			if (m != null) {
+				for (String next : ModuleIndex.importsOf(m)) {
+					List<String> found = cycleBack(from, next, target, path, visited);
+					if (found != null) {
+						return found;
+					}
+				}
+			}
+		}
+		path.remove(path.size() - 1);
+		return null;
+	}
+
 	@Check
 	public void numberIsWellFormed(IntLiteral literal) {
 		checkUnderscores(literal.getValue(), literal, ForgePackage.Literals.INT_LITERAL__VALUE);
