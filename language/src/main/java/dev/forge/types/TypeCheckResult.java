@@ -1,12 +1,23 @@
 package dev.forge.types;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
 import org.eclipse.emf.ecore.EObject;
 
 import dev.forge.diagnostics.SourceDiagnostic;
+import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
+
+import dev.forge.forge.AnnotatedAssignment;
+import dev.forge.forge.Assignment;
+import dev.forge.forge.ExpressionStatement;
+import dev.forge.forge.For;
 import dev.forge.forge.FunctionDef;
+import dev.forge.forge.ListExpr;
+import dev.forge.forge.Name;
+import dev.forge.forge.TupleExpr;
 
 /**
  * What the type checker found in one module: the type of every expression and name it visited,
@@ -23,5 +34,36 @@ public record TypeCheckResult(Map<EObject, Type> types, List<SourceDiagnostic> d
 
 	public Signature signatureOf(FunctionDef def) {
 		return signatures.get(def);
+	}
+
+	/** A name bound by an assignment, with the type it received there: what inlay hints show. */
+	public record AssignedName(Name name, Type type) {
+	}
+
+	/** Every name an assignment or loop binds, in source order, with its inferred type. */
+	public List<AssignedName> assignedNames() {
+		List<AssignedName> out = new ArrayList<>();
+		for (Map.Entry<EObject, Type> e : types.entrySet()) {
+			if (e.getKey() instanceof Name n && isBindingTarget(n)) {
+				out.add(new AssignedName(n, e.getValue()));
+			}
+		}
+		out.sort(Comparator.comparingInt(a -> offset(a.name())));
+		return out;
+	}
+
+	private static boolean isBindingTarget(Name n) {
+		EObject parent = n.eContainer();
+		while (parent instanceof TupleExpr || parent instanceof ListExpr) {
+			parent = parent.eContainer();
+		}
+		return parent instanceof ExpressionStatement s && s.eContainer() instanceof Assignment a && a.getTarget() == s
+				|| parent instanceof ExpressionStatement s2 && s2.eContainer() instanceof AnnotatedAssignment
+				|| parent instanceof For f && f.getTarget() != null;
+	}
+
+	private static int offset(EObject o) {
+		var node = NodeModelUtils.findActualNodeFor(o);
+		return node == null ? 0 : node.getOffset();
 	}
 }
