@@ -26,6 +26,7 @@ public final class Main {
 			commands:
 			  check PATH...          parse, link and validate .forge files or folders
 			        --format text|json|sarif   how to print diagnostics (default text)
+			  lsp                    run the language server over stdio (for editors)
 			  version                print the version
 			  help                   print this help
 
@@ -50,6 +51,7 @@ public final class Main {
 			String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
 			return switch (args[0]) {
 				case "check" -> check(rest, out);
+				case "lsp" -> dev.forge.server.ForgeServerLauncher.run(); // `--stdio` (added by VS Code) is the only transport
 				case "version", "--version" -> {
 					out.println("forge " + VERSION);
 					yield 0;

@@ -1,0 +1,53 @@
+package dev.forge.server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.eclipse.emf.common.util.URI;
+import org.eclipse.lsp4j.InitializeParams;
+import org.eclipse.lsp4j.InlayHint;
+import org.eclipse.lsp4j.InlayHintKind;
+import org.eclipse.lsp4j.InlayHintParams;
+import org.eclipse.lsp4j.ServerCapabilities;
+import org.eclipse.lsp4j.jsonrpc.messages.Either;
+import org.eclipse.xtext.ide.server.LanguageServerImpl;
+import org.eclipse.xtext.resource.XtextResource;
+
+import dev.forge.ide.hints.ShapeHints;
+
+/**
+ * Xtext's language server with what Xtext 2.42 lacks: inlay hints with inferred shapes. Requests run
+ * through Xtext's request manager, so edits cancel them and they see unsaved buffers.
+ */
+public class ForgeLanguageServer extends LanguageServerImpl {
+
+	@Override
+	protected ServerCapabilities createServerCapabilities(InitializeParams params) {
+		ServerCapabilities capabilities = super.createServerCapabilities(params);
+		capabilities.setInlayHintProvider(true);
+		return capabilities;
+	}
+
+	@Override
+	public CompletableFuture<List<InlayHint>> inlayHint(InlayHintParams params) {
+		URI uri = getURI(params.getTextDocument());
+		return getRequestManager().runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
+			List<InlayHint> hints = new ArrayList<>();
+			if (!(resource instanceof XtextResource xtext)) {
+				return hints;
+			}
+			ShapeHints shapes = xtext.getResourceServiceProvider().get(ShapeHints.class);
+			int from = document.getOffSet(params.getRange().getStart());
+			int to = document.getOffSet(params.getRange().getEnd());
+			for (ShapeHints.Hint h : shapes.hints(xtext, from, to)) {
+				InlayHint hint = new InlayHint(document.getPosition(h.offset()), Either.forLeft(h.label()));
+				hint.setKind(InlayHintKind.Type);
+				hint.setPaddingLeft(false);
+				hint.setTooltip(h.tooltip());
+				hints.add(hint);
+			}
+			return hints;
+		}));
+	}
+}
