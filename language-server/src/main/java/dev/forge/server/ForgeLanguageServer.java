@@ -38,8 +38,8 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 				return hints;
 			}
 			ShapeHints shapes = xtext.getResourceServiceProvider().get(ShapeHints.class);
-			int from = document.getOffSet(params.getRange().getStart());
-			int to = document.getOffSet(params.getRange().getEnd());
+			int from = offsetOrEnd(document, params.getRange().getStart());
+			int to = offsetOrEnd(document, params.getRange().getEnd());
 			for (ShapeHints.Hint h : shapes.hints(xtext, from, to)) {
 				InlayHint hint = new InlayHint(document.getPosition(h.offset()), Either.forLeft(h.label()));
 				hint.setKind(InlayHintKind.Type);
@@ -49,5 +49,14 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			}
 			return hints;
 		}));
+	}
+
+	/** Editors ask for ranges past the last line; those mean "to the end". */
+	private static int offsetOrEnd(org.eclipse.xtext.ide.server.Document document, org.eclipse.lsp4j.Position position) {
+		try {
+			return document.getOffSet(position);
+		} catch (IndexOutOfBoundsException e) {
+			return document.getContents().length();
+		}
 	}
 }
