@@ -95,6 +95,9 @@ final class Annotations {
 	private Type tensor(Subscript subscript, boolean ktile) {
 		List<Expression> items = subscript.getIndices();
 		String kind = ktile ? "KTile" : "Tensor";
+		if (items.isEmpty()) {
+			return Type.UNKNOWN; // `Tensor[` while typing
+		}
 		Expression last = items.get(items.size() - 1);
 		DType dtype = null;
 		String dtypeVar = null;

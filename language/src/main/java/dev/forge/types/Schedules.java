@@ -63,7 +63,7 @@ final class Schedules {
 					checker.error(IssueCodes.SCHEDULE, "schedule(...) has no parameter '" + a.getName() + "'" + (s == null ? "" : "; did you mean '" + s + "'?")
 							+ " (it takes block=, k=, d=)", a);
 				} else if (a.getName().equals("block")) {
-					List<Expression> sizes = a.getValue() instanceof TupleExpr t ? t.getElements() : List.of(a.getValue());
+					List<Expression> sizes = a.getValue() instanceof TupleExpr t ? t.getElements() : a.getValue() == null ? List.of() : List.of(a.getValue());
 					if (sizes.size() > 2) {
 						checker.error(IssueCodes.SCHEDULE, "block= takes one or two sizes (BM, BN), got " + sizes.size(), a.getValue());
 					}

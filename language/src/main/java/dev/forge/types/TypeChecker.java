@@ -185,6 +185,9 @@ public final class TypeChecker implements Annotations.Problems {
 	}
 
 	private void statement(Statement s) {
+		if (s == null) {
+			return;
+		}
 		switch (s) {
 			case FunctionDef def -> {
 				bind(def.getName(), new Type.Function(signature(def)), def, false);
@@ -587,6 +590,9 @@ public final class TypeChecker implements Annotations.Problems {
 
 	private Type name(Name n) {
 		String id = n.getId();
+		if (id == null) {
+			return Type.UNKNOWN;
+		}
 		Binding b = scope.lookup(id);
 		if (b != null) {
 			b.used = true;
@@ -799,6 +805,9 @@ public final class TypeChecker implements Annotations.Problems {
 	private Type attribute(Attribute a) {
 		Type receiver = infer(a.getReceiver());
 		String name = a.getName();
+		if (name == null) {
+			return Type.UNKNOWN; // `x.` while typing
+		}
 		switch (receiver) {
 			case Type.Namespace ns when ns.name().equals("tile") -> {
 				Signature op = prelude.tile().get(name);

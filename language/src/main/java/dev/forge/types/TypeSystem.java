@@ -14,6 +14,8 @@ import dev.forge.forge.Module;
  */
 public class TypeSystem {
 
+	private static final org.apache.log4j.Logger LOG = org.apache.log4j.Logger.getLogger(TypeSystem.class);
+
 	@Inject
 	private IResourceScopeCache cache;
 
@@ -22,7 +24,13 @@ public class TypeSystem {
 			if (resource.getContents().isEmpty() || !(resource.getContents().get(0) instanceof Module module)) {
 				return new TypeCheckResult(java.util.Map.of(), java.util.List.of(), java.util.Map.of());
 			}
-			return TypeChecker.check(module);
+			try {
+				return TypeChecker.check(module);
+			} catch (RuntimeException | StackOverflowError e) {
+				// A bug in the checker must not take hover, completion or validation down with it.
+				LOG.error("type checking " + resource.getURI() + " failed", e);
+				return new TypeCheckResult(java.util.Map.of(), java.util.List.of(), java.util.Map.of());
+			}
 		});
 	}
 }

@@ -187,6 +187,23 @@ class LanguageServerProcessTest {
 	}
 
 	@Test
+	void completionOffersTileOperationsContextFieldsAndNamesInScope() throws Exception {
+		String text = "@kernel\ndef k(X: KTile[f16]):\n    T = tile.context()\n    a = tile.\n    b = T.\n    return \n";
+		String uri = open("k.forge", text);
+		assertTrue(labels(uri, 3, 13).containsAll(List.of("load", "dot", "softmax_online", "barrier")), labels(uri, 3, 13).toString());
+		assertEquals(List.of("m", "n", "k", "d", "vector", "warps", "stages"), labels(uri, 4, 10));
+		List<String> names = labels(uri, 5, 11);
+		assertTrue(names.containsAll(List.of("X", "T", "k", "rmsnorm", "bf16", "def", "@kernel")), names.toString());
+	}
+
+	private List<String> labels(String uri, int line, int character) throws Exception {
+		var result = server.getTextDocumentService()
+				.completion(new org.eclipse.lsp4j.CompletionParams(new TextDocumentIdentifier(uri), new Position(line, character))).get(30, TimeUnit.SECONDS);
+		var items = result.isLeft() ? result.getLeft() : result.getRight().getItems();
+		return items.stream().map(org.eclipse.lsp4j.CompletionItem::getLabel).toList();
+	}
+
+	@Test
 	void documentSymbolsAndSemanticTokens() throws Exception {
 		String uri = open("block.forge", BLOCK);
 		var symbols = server.getTextDocumentService().documentSymbol(new DocumentSymbolParams(new TextDocumentIdentifier(uri))).get(30, TimeUnit.SECONDS);

@@ -52,7 +52,7 @@ class ParserFuzzTest {
 
 	@Test
 	void tokenLevelMutationsOfTheSamples() {
-		Random random = new Random(42L);
+		Random random = new Random(Long.getLong("forge.fuzz.seed", 42L));
 		List<List<String>> samples = new ArrayList<>();
 		List<String> pool = new ArrayList<>();
 		for (var file : Sources.forgeFiles(Sources.ROOT.resolve("samples"))) {
@@ -61,7 +61,7 @@ class ParserFuzzTest {
 			pool.addAll(tokens);
 		}
 		assertFalse(samples.isEmpty(), "no samples to mutate");
-		for (int i = 0; i < 400; i++) {
+		for (int i = 0; i < Integer.getInteger("forge.fuzz.mutants", 400); i++) {
 			List<String> tokens = new ArrayList<>(samples.get(random.nextInt(samples.size())));
 			int edits = 1 + random.nextInt(5);
 			for (int e = 0; e < edits && !tokens.isEmpty(); e++) {
@@ -127,6 +127,17 @@ class ParserFuzzTest {
 				throw new AssertionError(what + " crashed the checker with " + e + "\ninput:\n" + shorten(text), e);
 			}
 		}, () -> what + " hung");
+		// The editor type-checks files that do not parse (hover, completion): partial trees must not throw.
+		assertTimeoutPreemptively(HANG_LIMIT, () -> {
+			var resource = Sources.parse("partial.forge", text);
+			if (!resource.getContents().isEmpty() && resource.getContents().get(0) instanceof dev.forge.forge.Module module) {
+				try {
+					dev.forge.types.TypeChecker.check(module);
+				} catch (RuntimeException | StackOverflowError e) {
+					throw new AssertionError(what + " crashed the type checker with " + e + " at " + java.util.Arrays.toString(java.util.Arrays.copyOf(e.getStackTrace(), Math.min(6, e.getStackTrace().length))) + "\ninput:\n" + shorten(text), e);
+				}
+			}
+		}, () -> what + " hung the type checker");
 		for (Issue issue : issues) {
 			String message = issue.getMessage();
 			assertTrue(issue.getCode() != null && issue.getCode().matches("F\\d{4}"), () -> what + ": diagnostic without a Forge code: " + issue);
