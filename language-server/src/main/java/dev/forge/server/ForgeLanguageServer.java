@@ -9,7 +9,23 @@ import org.eclipse.lsp4j.CompletionItem;
 import org.eclipse.lsp4j.CompletionItemKind;
 import org.eclipse.lsp4j.CompletionList;
 import org.eclipse.lsp4j.CompletionParams;
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.lsp4j.CodeAction;
+import org.eclipse.lsp4j.CodeActionKind;
+import org.eclipse.lsp4j.CodeActionParams;
+import org.eclipse.lsp4j.Command;
+import org.eclipse.lsp4j.DefinitionParams;
+import org.eclipse.lsp4j.Diagnostic;
 import org.eclipse.lsp4j.InitializeParams;
+import org.eclipse.lsp4j.Location;
+import org.eclipse.lsp4j.Range;
+import org.eclipse.lsp4j.ReferenceParams;
+import org.eclipse.lsp4j.RenameParams;
+import org.eclipse.lsp4j.TextEdit;
+import org.eclipse.lsp4j.WorkspaceEdit;
+import org.eclipse.lsp4j.jsonrpc.ResponseErrorException;
+import org.eclipse.lsp4j.jsonrpc.messages.ResponseError;
+import org.eclipse.lsp4j.jsonrpc.messages.ResponseErrorCode;
 import org.eclipse.lsp4j.InsertTextFormat;
 import org.eclipse.lsp4j.MarkupContent;
 import org.eclipse.lsp4j.MarkupKind;
@@ -23,6 +39,8 @@ import org.eclipse.xtext.resource.XtextResource;
 import org.eclipse.xtext.util.CancelIndicator;
 
 import dev.forge.ide.completion.ForgeCompletions;
+import dev.forge.ide.navigation.Occurrences;
+import dev.forge.ide.quickfix.QuickFixes;
 
 import dev.forge.ide.hints.ShapeHints;
 
@@ -36,6 +54,10 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	protected ServerCapabilities createServerCapabilities(InitializeParams params) {
 		ServerCapabilities capabilities = super.createServerCapabilities(params);
 		capabilities.setInlayHintProvider(true);
+		capabilities.setRenameProvider(true);
+		capabilities.setCodeActionProvider(true);
+		capabilities.setReferencesProvider(true);
+		capabilities.setDefinitionProvider(true);
 		capabilities.setCompletionProvider(new org.eclipse.lsp4j.CompletionOptions(false, List.of(".")));
 		return capabilities;
 	}
@@ -73,6 +95,106 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			}
 			return Either.forRight(new CompletionList(false, items));
 		});
+	}
+
+	@Override
+	protected List<? extends Location> definition(CancelIndicator cancel, DefinitionParams params) {
+		URI uri = getURI(params.getTextDocument());
+		List<? extends Location> ours = getWorkspaceManager().doRead(uri, (document, resource) -> {
+			if (!(resource instanceof XtextResource xtext)) {
+				return List.<Location>of();
+			}
+			Occurrences occurrences = xtext.getResourceServiceProvider().get(Occurrences.class);
+			EObject definition = occurrences.definitionAt(xtext, offsetOrEnd(document, params.getPosition()));
+			Occurrences.Place place = definition == null ? null : occurrences.placeOf(definition);
+			return place == null ? List.<Location>of() : List.of(location(place));
+		});
+		return ours.isEmpty() ? super.definition(cancel, params) : ours;
+	}
+
+	@Override
+	protected List<? extends Location> references(ReferenceParams params, CancelIndicator cancel) {
+		URI uri = getURI(params.getTextDocument());
+		return getWorkspaceManager().doRead(uri, (document, resource) -> {
+			List<Location> out = new ArrayList<>();
+			if (!(resource instanceof XtextResource xtext)) {
+				return out;
+			}
+			Occurrences occurrences = xtext.getResourceServiceProvider().get(Occurrences.class);
+			EObject definition = occurrences.definitionAt(xtext, offsetOrEnd(document, params.getPosition()));
+			if (definition == null) {
+				return out;
+			}
+			List<XtextResource> resources = new ArrayList<>(List.of(xtext));
+			if (definition.eResource() instanceof XtextResource home && home != xtext) {
+				resources.add(0, home);
+			}
+			for (XtextResource r : resources) {
+				for (Occurrences.Place place : occurrences.occurrences(r, definition)) {
+					boolean isDeclaration = definition.eResource() == r && place.equals(occurrences.placeOf(definition));
+					if (!isDeclaration || params.getContext() == null || params.getContext().isIncludeDeclaration()) {
+						out.add(location(place));
+					}
+				}
+			}
+			return out;
+		});
+	}
+
+	/** Renames a name and its uses in the file (a top-level function's importers are not renamed yet). */
+	@Override
+	public CompletableFuture<WorkspaceEdit> rename(RenameParams params) {
+		URI uri = getURI(params.getTextDocument());
+		return getRequestManager().runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
+			if (!params.getNewName().matches("[A-Za-z_][A-Za-z_0-9]*")) {
+				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams, "'" + params.getNewName() + "' is not a valid name", null));
+			}
+			WorkspaceEdit edit = new WorkspaceEdit(new java.util.HashMap<>());
+			if (!(resource instanceof XtextResource xtext)) {
+				return edit;
+			}
+			Occurrences occurrences = xtext.getResourceServiceProvider().get(Occurrences.class);
+			EObject definition = occurrences.definitionAt(xtext, offsetOrEnd(document, params.getPosition()));
+			if (definition == null) {
+				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams, "nothing to rename here: not a name defined in this workspace", null));
+			}
+			List<TextEdit> edits = new ArrayList<>();
+			for (Occurrences.Place place : occurrences.occurrences(xtext, definition)) {
+				edits.add(new TextEdit(new Range(document.getPosition(place.offset()), document.getPosition(place.offset() + place.length())), params.getNewName()));
+			}
+			edit.getChanges().put(params.getTextDocument().getUri(), edits);
+			return edit;
+		}));
+	}
+
+	/** Quick fixes for diagnostics that name their fix ("did you mean 'softmax'?"). */
+	@Override
+	protected List<Either<Command, CodeAction>> codeAction(CodeActionParams params, CancelIndicator cancel) {
+		URI uri = getURI(params.getTextDocument());
+		return getWorkspaceManager().doRead(uri, (document, resource) -> {
+			List<Either<Command, CodeAction>> actions = new ArrayList<>();
+			for (Diagnostic d : params.getContext().getDiagnostics()) {
+				String message = d.getMessage() == null ? "" : d.getMessage().isLeft() ? d.getMessage().getLeft() : d.getMessage().getRight().getValue();
+				int offset = offsetOrEnd(document, d.getRange().getStart());
+				int end = offsetOrEnd(document, d.getRange().getEnd());
+				for (QuickFixes.Fix fix : QuickFixes.fixes(document.getContents(), offset, end - offset, message)) {
+					CodeAction action = new CodeAction(fix.title());
+					action.setKind(CodeActionKind.QuickFix);
+					action.setDiagnostics(List.of(d));
+					action.setIsPreferred(true);
+					TextEdit edit = new TextEdit(new Range(document.getPosition(fix.offset()), document.getPosition(fix.offset() + fix.length())), fix.text());
+					action.setEdit(new WorkspaceEdit(java.util.Map.of(params.getTextDocument().getUri(), List.of(edit))));
+					actions.add(Either.forRight(action));
+				}
+			}
+			return actions;
+		});
+	}
+
+	private static Location location(Occurrences.Place place) {
+		String text = place.resource().getParseResult().getRootNode().getText();
+		org.eclipse.xtext.ide.server.Document document = new org.eclipse.xtext.ide.server.Document(0, text);
+		return new Location(place.resource().getURI().toString(), new Range(document.getPosition(place.offset()), document.getPosition(place.offset() + place.length())));
 	}
 
 	@Override

@@ -13,6 +13,10 @@ public class ForgeIdeModule extends AbstractForgeIdeModule {
 		return ForgeHoverService.class;
 	}
 
+	public Class<? extends org.eclipse.xtext.ide.server.signatureHelp.ISignatureHelpService> bindISignatureHelpService() {
+		return dev.forge.ide.signature.ForgeSignatureHelp.class;
+	}
+
 	public Class<? extends ISemanticHighlightingCalculator> bindISemanticHighlightingCalculator() {
 		return ForgeSemanticHighlighting.class;
 	}

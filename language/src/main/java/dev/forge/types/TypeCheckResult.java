@@ -24,7 +24,21 @@ import dev.forge.forge.TupleExpr;
  * each function's signature, and the diagnostics. The editor layer reads types from here (hover,
  * inlay hints); it never re-infers.
  */
-public record TypeCheckResult(Map<EObject, Type> types, List<SourceDiagnostic> diagnostics, Map<FunctionDef, Signature> signatures) {
+public record TypeCheckResult(Map<EObject, Type> types, List<SourceDiagnostic> diagnostics, Map<FunctionDef, Signature> signatures,
+		Map<Name, EObject> definitions) {
+
+	/** A result with nothing in it, for resources that hold no module. */
+	public static TypeCheckResult empty() {
+		return new TypeCheckResult(Map.of(), List.of(), Map.of(), Map.of());
+	}
+
+	/**
+	 * What a name refers to: the Name an assignment bound, a Parameter, a FunctionDef, an
+	 * ImportedName or ImportedModule; null for builtins and undefined names.
+	 */
+	public EObject definitionOf(Name use) {
+		return definitions.get(use);
+	}
 
 	/** The inferred type of an expression or assigned name; UNKNOWN when the checker did not reach it. */
 	public Type typeOf(EObject node) {

@@ -77,6 +77,7 @@ public final class TypeChecker implements Annotations.Problems {
 	private final Map<FunctionDef, Signature> signatures = new IdentityHashMap<>();
 	private final Annotations annotations = new Annotations(this, false);
 	private final Map<FunctionDef, Set<String>> contextReads = new IdentityHashMap<>();
+	private final Map<Name, EObject> definitions = new IdentityHashMap<>();
 	private Scope scope;
 	private FunctionDef currentFunction;
 
@@ -87,7 +88,7 @@ public final class TypeChecker implements Annotations.Problems {
 	public static TypeCheckResult check(Module module) {
 		TypeChecker checker = new TypeChecker(Prelude.get());
 		checker.module(module);
-		return new TypeCheckResult(checker.types, checker.diagnostics, checker.signatures);
+		return new TypeCheckResult(checker.types, checker.diagnostics, checker.signatures, checker.definitions);
 	}
 
 	@Override
@@ -596,6 +597,9 @@ public final class TypeChecker implements Annotations.Problems {
 		Binding b = scope.lookup(id);
 		if (b != null) {
 			b.used = true;
+			if (b.definition != null) {
+				definitions.put(n, b.definition);
+			}
 			return b.type;
 		}
 		Signature builtin = prelude.builtins().get(id);

@@ -22,14 +22,14 @@ public class TypeSystem {
 	public TypeCheckResult check(Resource resource) {
 		return cache.get(TypeSystem.class, resource, () -> {
 			if (resource.getContents().isEmpty() || !(resource.getContents().get(0) instanceof Module module)) {
-				return new TypeCheckResult(java.util.Map.of(), java.util.List.of(), java.util.Map.of());
+				return TypeCheckResult.empty();
 			}
 			try {
 				return TypeChecker.check(module);
 			} catch (RuntimeException | StackOverflowError e) {
 				// A bug in the checker must not take hover, completion or validation down with it.
 				LOG.error("type checking " + resource.getURI() + " failed", e);
-				return new TypeCheckResult(java.util.Map.of(), java.util.List.of(), java.util.Map.of());
+				return TypeCheckResult.empty();
 			}
 		});
 	}

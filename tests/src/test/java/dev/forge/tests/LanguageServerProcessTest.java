@@ -203,6 +203,59 @@ class LanguageServerProcessTest {
 		return items.stream().map(org.eclipse.lsp4j.CompletionItem::getLabel).toList();
 	}
 
+	private static final String NAVIGATE = """
+			def scale(x: Tensor["S", f32], *, by: float) -> Tensor["S", f32]:
+			    y = x * by
+			    return y + y
+
+			def use(v: Tensor["S", f32]) -> Tensor["S", f32]:
+			    return scale(v, by=2.0)
+			""";
+
+	@Test
+	void definitionReferencesAndRename() throws Exception {
+		String uri = open("nav.forge", NAVIGATE);
+		var definition = server.getTextDocumentService().definition(new org.eclipse.lsp4j.DefinitionParams(new TextDocumentIdentifier(uri), new Position(2, 11)))
+				.get(30, TimeUnit.SECONDS).getLeft();
+		assertEquals(List.of(new Range(new Position(1, 4), new Position(1, 5))), definition.stream().map(l -> l.getRange()).toList());
+		var callee = server.getTextDocumentService().definition(new org.eclipse.lsp4j.DefinitionParams(new TextDocumentIdentifier(uri), new Position(5, 12)))
+				.get(30, TimeUnit.SECONDS).getLeft();
+		assertEquals(new Range(new Position(0, 4), new Position(0, 9)), callee.get(0).getRange());
+		var refs = server.getTextDocumentService().references(new org.eclipse.lsp4j.ReferenceParams(new TextDocumentIdentifier(uri), new Position(1, 4),
+				new org.eclipse.lsp4j.ReferenceContext(true))).get(30, TimeUnit.SECONDS);
+		assertEquals(List.of(new Position(1, 4), new Position(2, 11), new Position(2, 15)), refs.stream().map(l -> l.getRange().getStart()).toList());
+		var edit = server.getTextDocumentService().rename(new org.eclipse.lsp4j.RenameParams(new TextDocumentIdentifier(uri), new Position(0, 10), "inputs"))
+				.get(30, TimeUnit.SECONDS);
+		assertEquals(List.of(new Position(0, 10), new Position(1, 8)), edit.getChanges().get(uri).stream().map(e -> e.getRange().getStart()).toList());
+		var bad = server.getTextDocumentService().rename(new org.eclipse.lsp4j.RenameParams(new TextDocumentIdentifier(uri), new Position(0, 10), "1x"));
+		java.util.concurrent.ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+				() -> bad.get(30, TimeUnit.SECONDS));
+		assertTrue(failure.getCause().getMessage().contains("'1x' is not a valid name"), failure.getCause().getMessage());
+	}
+
+	@Test
+	void signatureHelpFollowsTheArgumentBeingTyped() throws Exception {
+		String uri = open("sig.forge", NAVIGATE + "z = scale(v, by=\n");
+		var help = server.getTextDocumentService().signatureHelp(new org.eclipse.lsp4j.SignatureHelpParams(new TextDocumentIdentifier(uri), new Position(6, 16)))
+				.get(30, TimeUnit.SECONDS);
+		assertEquals("def scale(x: Tensor[\"S\", f32], *, by: float) -> Tensor[\"S\", f32]", help.getSignatures().get(0).getLabel());
+		assertEquals(1, help.getActiveParameter());
+	}
+
+	@Test
+	void quickFixReplacesAMisspeltName() throws Exception {
+		String uri = open("fix.forge", "def f(x: Tensor[\"S\", \"D\", f32]):\n    return sofmax(x)\n");
+		List<Diagnostic> d = awaitDiagnostics(uri, list -> !list.isEmpty());
+		var actions = server.getTextDocumentService().codeAction(new org.eclipse.lsp4j.CodeActionParams(new TextDocumentIdentifier(uri), d.get(0).getRange(),
+				new org.eclipse.lsp4j.CodeActionContext(d))).get(30, TimeUnit.SECONDS);
+		assertEquals(1, actions.size(), actions.toString());
+		var action = actions.get(0).getRight();
+		assertEquals("Change 'sofmax' to 'softmax'", action.getTitle());
+		var edit = action.getEdit().getChanges().get(uri).get(0);
+		assertEquals("softmax", edit.getNewText());
+		assertEquals(new Range(new Position(1, 11), new Position(1, 17)), edit.getRange());
+	}
+
 	@Test
 	void documentSymbolsAndSemanticTokens() throws Exception {
 		String uri = open("block.forge", BLOCK);
