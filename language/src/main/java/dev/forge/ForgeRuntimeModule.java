@@ -25,6 +25,16 @@ public class ForgeRuntimeModule extends AbstractForgeRuntimeModule {
 		return ForgeResource.class;
 	}
 
+	public Class<? extends org.eclipse.xtext.resource.IDefaultResourceDescriptionStrategy> bindIDefaultResourceDescriptionStrategy() {
+		return dev.forge.resource.ForgeDescriptionStrategy.class;
+	}
+
+	/** EMF's generic constraint checks (multiplicities) walk every object and find nothing the grammar allows. */
+	public void configureUseEObjectValidator(com.google.inject.Binder binder) {
+		binder.bind(Boolean.class).annotatedWith(com.google.inject.name.Names.named(org.eclipse.xtext.validation.CompositeEValidator.USE_EOBJECT_VALIDATOR))
+				.toInstance(false);
+	}
+
 	public Class<? extends ISyntaxErrorMessageProvider> bindISyntaxErrorMessageProvider() {
 		return ForgeSyntaxErrorMessageProvider.class;
 	}

@@ -16,6 +16,27 @@ import dev.forge.validation.IssueCodes;
  */
 public class ForgeResource extends LazyLinkingResource {
 
+	/**
+	 * Resolves the only cross-references Forge has (imports, `extends`) without visiting every
+	 * expression of the file, which the default does on each build.
+	 */
+	@Override
+	public void resolveLazyCrossReferences(org.eclipse.xtext.util.CancelIndicator monitor) {
+		if (getContents().isEmpty() || !(getContents().get(0) instanceof dev.forge.forge.Module module)) {
+			return;
+		}
+		for (org.eclipse.emf.ecore.EObject item : module.getBody()) {
+			if (monitor != null && monitor.isCanceled()) {
+				return;
+			}
+			if (item instanceof dev.forge.forge.FromImport from) {
+				from.getNames().forEach(n -> n.getFunction());
+			} else if (item instanceof dev.forge.forge.TargetDecl target) {
+				target.getBase();
+			}
+		}
+	}
+
 	@Override
 	protected void addSyntaxDiagnostic(List<Resource.Diagnostic> diagnostics, INode node) {
 		boolean lexical = isLexical(node);

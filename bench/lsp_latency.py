@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Language-server latencies, measured as an editor sees them over stdio (run: bench/lsp_latency.py).
+
+Start-up to the initialize reply, diagnostics after an edit of a 2,000-line file, hover, and the
+server's resident memory. Goals: diagnostics and hover p95 <= 50 ms, start-up < 1.5 s."""
+import json, os, re, subprocess, sys, tempfile, threading, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Client:
+    def __init__(self, workspace):
+        env = dict(os.environ, FORGE_NO_BUILD="1")
+        self.t0 = time.time()
+        self.p = subprocess.Popen([os.path.join(ROOT, "forge"), "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, env=env)
+        self.messages, self.cv, self.next_id = [], threading.Condition(), 1
+        threading.Thread(target=self.read, daemon=True).start()
+        self.startup = None
+        self.request("initialize", {"processId": None, "rootUri": "file://" + workspace, "capabilities": {}})
+        self.startup = time.time() - self.t0
+        self.notify("initialized", {})
+
+    def read(self):
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                return
+            if line.startswith(b"Content-Length"):
+                n = int(line.split(b":")[1]); self.p.stdout.readline()
+                with self.cv:
+                    self.messages.append(json.loads(self.p.stdout.read(n))); self.cv.notify_all()
+
+    def send(self, msg):
+        body = json.dumps(msg).encode()
+        self.p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body); self.p.stdin.flush()
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def wait(self, pred, timeout=60):
+        end = time.time() + timeout
+        with self.cv:
+            while time.time() < end:
+                for i, m in enumerate(self.messages):
+                    if pred(m):
+                        return self.messages.pop(i)
+                self.cv.wait(0.05)
+        raise TimeoutError("no answer")
+
+    def request(self, method, params):
+        i = self.next_id; self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": i, "method": method, "params": params})
+        return self.wait(lambda m: m.get("id") == i)
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+def main():
+    workspace = tempfile.mkdtemp(prefix="forge-bench-")
+    text, copy = "", 0
+    sample = open(os.path.join(ROOT, "samples/transformer_block.forge")).read().replace("from mlp import swiglu", "")
+    sample = sample.replace("swiglu(", "silu(")
+    while text.count("\n") < 2000:
+        text += re.sub(r"def (\w+)", lambda m: "def %s_%d" % (m.group(1), copy), sample) + "\n"; copy += 1
+    path = os.path.join(workspace, "big.forge"); open(path, "w").write(text)
+    uri = "file://" + path
+    c = Client(workspace)
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "forge", "version": 1, "text": text}})
+    c.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
+    lines = text.split("\n")
+    target = next(i for i, l in enumerate(lines) if "h @ wq" in l)
+    hovered = next(i for i, l in enumerate(lines) if l.strip().startswith("h = rmsnorm"))
+    diag, hover = [], []
+    for version in range(2, 32):
+        # An edit that changes a shape and back, so each round publishes new diagnostics.
+        edited = list(lines)
+        if version % 2 == 0:
+            edited[target] = edited[target].replace("@ wq", "@ w_gate")
+        body = "\n".join(edited)
+        t = time.time()
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": body}]})
+        c.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
+        diag.append((time.time() - t) * 1000)
+        t = time.time()
+        col = lines[hovered].index("h = ")
+        c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": hovered, "character": col}})
+        hover.append((time.time() - t) * 1000)
+    rss = int(open("/proc/%d/status" % c.p.pid).read().split("VmRSS:")[1].split()[0]) // 1024
+    c.request("shutdown", None); c.notify("exit", None); c.p.wait(10)
+    print("Forge language server: %d-line file, %d cores" % (text.count("\n"), os.cpu_count()))
+    print("%-40s %10s %10s %10s" % ("measure", "median", "p95", "goal"))
+    print("%-40s %9.0fms %10s %10s" % ("start-up to initialize reply", c.startup * 1000, "", "< 1500ms"))
+    print("%-40s %9.0fms %8.0fms %10s" % ("diagnostics after an edit", percentile(diag, 0.5), percentile(diag, 0.95), "p95 <= 50ms"))
+    print("%-40s %9.0fms %8.0fms %10s" % ("hover", percentile(hover, 0.5), percentile(hover, 0.95), "p95 <= 50ms"))
+    print("%-40s %8d MB" % ("server resident memory", rss))
+
+
+if __name__ == "__main__":
+    main()
