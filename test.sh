@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
-# Runs Forge's whole test suite (unit, data-driven, CLI, fuzz) with a JDK >= 25.
-# Extra arguments go to Maven, e.g. ./test.sh -Dforge.updateGolden=true
+# Runs Forge's whole test suite: the Maven build with its tests (unit, data-driven, CLI, language server
+# over stdio, fuzz), then the VS Code extension in a real code-server (grammar and end-to-end tests).
+#   ./test.sh                    everything
+#   ./test.sh --no-editor        only the Maven suite
+#   ./test.sh -- ARGS...         extra Maven arguments, e.g. ./test.sh -- -Dforge.updateGolden=true
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 . "$root/scripts/jdk.sh"
 forge_find_jdk || exit 2
+editor=1
+maven_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-editor) editor=0 ;;
+    --) shift; maven_args+=("$@"); break ;;
+    *) maven_args+=("$1") ;;
+  esac
+  shift
+done
 cd "$root"
-JAVA_HOME="$FORGE_JAVA_HOME" mvn -B verify "$@"
+JAVA_HOME="$FORGE_JAVA_HOME" mvn -B verify "${maven_args[@]}"
+if [ "$editor" = 1 ]; then
+  echo "== VS Code extension: setup, package, grammar tests, end-to-end in code-server =="
+  vscode-extension/test/setup.sh
+  (cd vscode-extension && npm run package && npm test && node test/e2e.mjs && node test/e2e.mjs --stub-server)
+fi

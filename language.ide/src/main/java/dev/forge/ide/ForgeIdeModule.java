@@ -17,6 +17,14 @@ public class ForgeIdeModule extends AbstractForgeIdeModule {
 		return dev.forge.ide.signature.ForgeSignatureHelp.class;
 	}
 
+	public Class<? extends org.eclipse.xtext.ide.server.symbol.DocumentSymbolMapper.DocumentSymbolNameProvider> bindDocumentSymbolNameProvider() {
+		return dev.forge.ide.symbols.ForgeSymbolNames.class;
+	}
+
+	public Class<? extends org.eclipse.xtext.ide.server.symbol.DocumentSymbolMapper.DocumentSymbolKindProvider> bindDocumentSymbolKindProvider() {
+		return dev.forge.ide.symbols.ForgeSymbolKinds.class;
+	}
+
 	public Class<? extends ISemanticHighlightingCalculator> bindISemanticHighlightingCalculator() {
 		return ForgeSemanticHighlighting.class;
 	}

@@ -260,8 +260,9 @@ class LanguageServerProcessTest {
 	void documentSymbolsAndSemanticTokens() throws Exception {
 		String uri = open("block.forge", BLOCK);
 		var symbols = server.getTextDocumentService().documentSymbol(new DocumentSymbolParams(new TextDocumentIdentifier(uri))).get(30, TimeUnit.SECONDS);
-		String names = symbols.stream().map(s -> s.isLeft() ? s.getLeft().getName() : s.getRight().getName()).collect(Collectors.joining(","));
-		assertTrue(names.contains("block"), names);
+		String names = symbols.stream().map(s -> s.isLeft() ? s.getLeft().getName() + ":" + s.getLeft().getKind() : s.getRight().getName() + ":" + s.getRight().getKind())
+				.collect(Collectors.joining(","));
+		assertEquals("block:Function", names);
 		var tokens = server.getTextDocumentService().semanticTokensFull(new SemanticTokensParams(new TextDocumentIdentifier(uri))).get(30, TimeUnit.SECONDS);
 		assertFalse(tokens.getData().isEmpty(), "no semantic tokens");
 	}

@@ -1,0 +1,709 @@
+// End-to-end test of the Forge extension in a real VS Code: code-server (4.100.3) in headless Chromium,
+// driven by playwright-core. It installs the packaged .vsix into a fresh code-server, opens a temporary copy
+// of samples/ plus a file with a shape error, and checks what a user sees: the language mode, TextMate
+// colours, the squiggle and the Problems entry of the server's diagnostic, a hover with a shape, and
+// (only when the server advertises them) inlay hints, code lenses and the Tile IR document.
+//
+// Usage: node test/e2e.mjs [--vsix PATH] [--keep] [--no-lsp | --stub-server]
+//   --keep          keep the scratch folder (code-server's logs, the workspace copy)
+//   --no-lsp        skip the language-server checks (report them as skipped), for a machine without `forge lsp`
+//   --stub-server   run test/stub-server.mjs instead of `forge lsp` and check the client side of what the real
+//                   server does not offer yet: code lenses Run/Profile/Show Tile IR, the forge-ir document
+//                   (from the forge/ir request), Run's output
+// Needs test/setup.sh to have run. Screenshots go to test/screenshots/. The last line is `N passed, M failed`;
+// the exit status is 1 when a check failed (or nothing passed), 2 when the test could not run.
+// Environment: FORGE_E2E_PREFIX (where setup.sh installed code-server), FORGE_LAUNCHER (default: the
+// repository's ./forge; started with FORGE_NO_BUILD=1 so that it never runs a Maven build).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ext = path.resolve(here, '..');
+const repo = path.resolve(ext, '..');
+const argv = process.argv.slice(2);
+const flag = (f) => argv.includes(f);
+const option = (o) => (argv.includes(o) ? argv[argv.indexOf(o) + 1] : undefined);
+const KEEP = flag('--keep');
+const NO_LSP = flag('--no-lsp');
+const STUB = flag('--stub-server');
+const prefix = process.env.FORGE_E2E_PREFIX || path.join(os.homedir(), '.cache', 'forge-e2e');
+const codeServer = path.join(prefix, 'node_modules', '.bin', 'code-server');
+let launcher = process.env.FORGE_LAUNCHER || path.join(repo, 'forge');
+const shots = path.join(here, 'screenshots');
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+const log = (m) => console.log(`[${elapsed()}] ${m}`);
+
+// ---- results -----------------------------------------------------------------------------------------
+const results = [];
+function record(name, status, detail = '') {
+  results.push({ name, status, detail });
+  const tag = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' }[status];
+  console.log(`${tag} ${name}${detail ? ` — ${detail}` : ''}`);
+}
+async function check(name, fn) {
+  try {
+    const detail = await fn();
+    record(name, 'pass', typeof detail === 'string' ? detail : '');
+    return true;
+  } catch (e) {
+    record(name, 'fail', e instanceof Error ? e.message : String(e));
+    return false;
+  }
+}
+const skip = (name, why) => record(name, 'skip', why);
+function fail(message) {
+  throw new Error(message);
+}
+
+// ---- preparation ---------------------------------------------------------------------------------------
+function findVsix() {
+  const given = option('--vsix');
+  if (given) return path.resolve(given);
+  const version = JSON.parse(fs.readFileSync(path.join(ext, 'package.json'), 'utf8')).version;
+  return path.join(ext, `forge-${version}.vsix`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const SHAPE_ERROR = `# shape_error.forge: a matmul whose inner dims differ (D vs K), for the editor test.
+
+@jit
+def project(x: Tensor["B", "S", "D", f32], w: Tensor["K", "N", f32]) -> Tensor["B", "S", "N", f32]:
+    h = relu(x)
+    return h @ w
+`;
+
+const vsix = findVsix();
+if (!fs.existsSync(vsix)) {
+  console.error(`e2e: ${vsix} is missing: run \`npm run package\` first`);
+  process.exit(2);
+}
+if (!fs.existsSync(codeServer)) {
+  console.error(`e2e: code-server is not installed under ${prefix}: run test/setup.sh first`);
+  process.exit(2);
+}
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'forge-e2e-'));
+const dirs = {
+  userData: path.join(scratch, 'user-data'),
+  extensions: path.join(scratch, 'extensions'),
+  xdg: path.join(scratch, 'xdg'),
+  tmp: path.join(scratch, 'tmp'),
+  workspace: path.join(scratch, 'samples'),
+};
+Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
+fs.cpSync(path.join(repo, 'samples'), dirs.workspace, { recursive: true });
+fs.writeFileSync(path.join(dirs.workspace, 'shape_error.forge'), SHAPE_ERROR);
+const stateFile = path.join(scratch, 'forge-client-state.json');
+if (STUB) {
+  launcher = path.join(scratch, 'forge-stub');
+  fs.writeFileSync(launcher, `#!/bin/sh\nexec "${process.execPath}" "${path.join(here, 'stub-server.mjs')}" "$@"\n`, { mode: 0o755 });
+}
+fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
+const settingsFile = path.join(dirs.userData, 'User', 'settings.json');
+const settings = {
+      'forge.server.path': launcher,
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.enableExperiments': false,
+      'extensions.ignoreRecommendations': true,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'telemetry.telemetryLevel': 'off',
+      'security.workspace.trust.enabled': false,
+      'update.mode': 'none',
+      'editor.hover.delay': 200,
+      'editor.inlayHints.enabled': 'on',
+      'editor.minimap.enabled': false,
+      'window.restoreWindows': 'none',
+      'chat.commandCenter.enabled': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
+const writeSettings = () => fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+writeSettings();
+// Screenshots of this mode are replaced; the other mode's (stub-*) stay.
+fs.mkdirSync(shots, { recursive: true });
+for (const f of fs.readdirSync(shots)) if (f.endsWith('.png') && f.startsWith('stub-') === STUB) fs.rmSync(path.join(shots, f));
+
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: path.join(dirs.xdg, 'config'),
+  XDG_DATA_HOME: path.join(dirs.xdg, 'data'),
+  XDG_CACHE_HOME: path.join(dirs.xdg, 'cache'),
+  TMPDIR: dirs.tmp,
+  FORGE_NO_BUILD: '1',
+  FORGE_VSCODE_STATE_FILE: stateFile,
+};
+delete env.FORGE_LSP_PORT;
+const csArgs = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+
+let csProcess;
+let browser;
+async function cleanup() {
+  try {
+    await browser?.close();
+  } catch {
+    // already gone
+  }
+  if (csProcess && csProcess.exitCode === null) {
+    try {
+      process.kill(-csProcess.pid, 'SIGTERM'); // the process group of the code-server we started
+    } catch {
+      // already gone
+    }
+  }
+  if (!KEEP) fs.rmSync(scratch, { recursive: true, force: true });
+  else console.log(`scratch kept: ${scratch}`);
+}
+const watchdog = setTimeout(async () => {
+  console.error('e2e: the test ran over 6 minutes; stopping');
+  await cleanup();
+  process.exit(2);
+}, 6 * 60 * 1000);
+
+function summary() {
+  const n = (s) => results.filter((r) => r.status === s).length;
+  const skipped = results.filter((r) => r.status === 'skip');
+  if (skipped.length) console.log(`skipped (not counted as passed): ${skipped.map((r) => r.name).join('; ')}`);
+  console.log(`${n('pass')} passed, ${n('fail')} failed`);
+  return n('fail') === 0 && n('pass') > 0 ? 0 : 1;
+}
+
+// ---- helpers on the page ---------------------------------------------------------------------------------
+async function shot(page, name) {
+  const file = path.join(shots, STUB && !name.startsWith('stub-') ? `stub-${name}` : name);
+  await page.screenshot({ path: file });
+  log(`screenshot ${path.relative(ext, file)}`);
+}
+
+async function waitFor(what, fn, timeoutMs, intervalMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) fail(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function readState() {
+  try {
+    return JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function openFile(page, name) {
+  await page.locator('.monaco-workbench').click({ position: { x: 5, y: 400 } }).catch(() => undefined);
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(name);
+  // Enter picks the focused row: wait until the filter has made it the file (not the recent file shown first).
+  await page
+    .locator('.quick-input-list .monaco-list-row.focused', { hasText: name })
+    .first()
+    .waitFor({ state: 'visible', timeout: 10000 });
+  await page.keyboard.press('Enter');
+  await waitFor(`the editor tab of ${name}`, async () => {
+    const tab = await page.locator('.tabs-container .tab.active').first().getAttribute('aria-label').catch(() => null);
+    return tab && tab.includes(name);
+  }, 10000).catch(async (e) => {
+    await shot(page, `failed-open-${name}.png`);
+    throw e;
+  });
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().waitFor({ timeout: 10000 });
+}
+
+/**
+ * The viewport box of the first whole word `word` on the first line of the active editor whose rendered text
+ * contains `lineText` (rendered text: with inlay hints, and spaces as U+00A0, which are normalised).
+ */
+async function wordBox(page, lineText, word) {
+  return page.evaluate(
+    ([lineText, word]) => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      if (!editor) return null;
+      const esc = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      for (const line of editor.querySelectorAll('.view-lines .view-line')) {
+        const text = line.textContent.replace(/\u00a0/g, ' ');
+        if (!text.includes(lineText)) continue;
+        const m = new RegExp(`(^|[^A-Za-z0-9_])(${esc})(?![A-Za-z0-9_])`).exec(text);
+        if (!m) continue;
+        let target = m.index + m[1].length;
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const len = node.textContent.length;
+          if (target < len) {
+            const range = document.createRange();
+            range.setStart(node, target);
+            range.setEnd(node, Math.min(len, target + word.length));
+            const r = range.getBoundingClientRect();
+            return { x: r.x, y: r.y, width: r.width, height: r.height };
+          }
+          target -= len;
+        }
+      }
+      return null;
+    },
+    [lineText, word]
+  );
+}
+
+/** The CSS classes and colour of the span holding `word` on the line containing `lineText`. */
+async function tokenStyle(page, lineText, word) {
+  return page.evaluate(
+    ([lineText, word]) => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      for (const line of editor?.querySelectorAll('.view-lines .view-line') ?? []) {
+        if (!line.textContent.replace(/\u00a0/g, ' ').includes(lineText)) continue;
+        for (const span of line.querySelectorAll('span > span')) {
+          if (span.textContent.replace(/\u00a0/g, ' ').trim() === word) {
+            return { cls: span.className, color: getComputedStyle(span).color };
+          }
+        }
+      }
+      return null;
+    },
+    [lineText, word]
+  );
+}
+
+async function hoverWord(page, lineText, word) {
+  const box = await wordBox(page, lineText, word);
+  if (!box) fail(`'${word}' not found on a line containing '${lineText}'`);
+  await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2 + 60);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 8 });
+  return box;
+}
+
+/** The text of the token inspector (Developer: Inspect Editor Tokens and Scopes) on `word`. */
+async function inspectToken(page, lineText, word) {
+  const box = await wordBox(page, lineText, word);
+  if (!box) fail(`'${word}' not found on a line containing '${lineText}'`);
+  await page.keyboard.press('Escape');
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await runCommand(page, 'Developer: Inspect Editor Tokens and Scopes');
+  const widget = page.locator('.token-inspect-widget');
+  await widget.waitFor({ state: 'visible', timeout: 10000 });
+  await page.waitForTimeout(300);
+  const text = await widget.innerText();
+  return text;
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+
+function forgeLogTail() {
+  const found = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/Forge.*\.log$/.test(e.name)) found.push(p);
+    }
+  };
+  try {
+    walk(path.join(dirs.userData, 'logs'));
+  } catch {
+    return '';
+  }
+  return found
+    .map((f) => `--- ${path.relative(dirs.userData, f)}\n${fs.readFileSync(f, 'utf8').split('\n').slice(-40).join('\n')}`)
+    .join('\n');
+}
+
+/** The text of the editor whose active tab's label contains `name`, once it has text. */
+async function tabText(page, name, timeoutMs = 30000) {
+  return waitFor(`an editor ${name} with text`, async () => {
+    const groups = page.locator('.editor-group-container');
+    for (let i = 0; i < (await groups.count()); i++) {
+      const g = groups.nth(i);
+      const tab = (await g.locator('.tab.active').getAttribute('aria-label').catch(() => '')) ?? '';
+      if (!tab.includes(name)) continue;
+      const t = (await g.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+      if (t.trim()) return t;
+    }
+    return undefined;
+  }, timeoutMs);
+}
+
+/** Puts the cursor on `word` of the line `lineText` in `file`, runs Forge: Show Tile IR, returns a summary of the IR tab. */
+async function showIrFromPalette(page, file, lineText, word, tabName) {
+  await openFile(page, file);
+  const box = await waitFor(`'${word}' in ${file}`, () => wordBox(page, lineText, word), 10000);
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await runCommand(page, 'Forge: Show Tile IR');
+  const text = await tabText(page, tabName);
+  if (/could not produce|not running|does not provide|returned no IR/.test(text)) fail(`the IR document says: ${text.slice(0, 300)}`);
+  return `${tabName}: ${text.split('\n').length} lines, starting '${text.split('\n')[0].slice(0, 80)}'`;
+}
+
+/** The client side of code lenses, server commands and forge/ir, against test/stub-server.mjs. */
+async function stubChecks(page) {
+  const state = await check('the stub server starts', async () => {
+    const s = await waitFor('the client state file', () => {
+      const s = readState();
+      return s && (s.state === 'running' || s.state === 'failed') ? s : undefined;
+    }, 60000);
+    if (s.state !== 'running' || s.serverInfo?.name !== 'forge-stub') fail(`client state ${s.state} (${s.serverInfo?.name}): ${s.detail}`);
+    return `server commands: ${s.serverCommands.join(', ')}`;
+  });
+  if (!state) return;
+  await openFile(page, 'matmul.forge');
+  await check('code lenses Run | Profile | Show Tile IR above each def', async () => {
+    const texts = await waitFor('code lenses', async () => {
+      const t = await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts();
+      return t.length >= 3 ? t : undefined;
+    }, 15000);
+    const flat = texts.map((t) => t.replace(/\s+/g, ' ').trim());
+    if (!flat.every((t) => t.includes('Run') && t.includes('Profile') && t.includes('Show Tile IR'))) fail(flat.join(' / '));
+    return `${flat.length} lens rows: '${flat[0]}'`;
+  });
+  await check('the Show Tile IR lens of gemm opens gemm.tile.forge-ir (forge/ir)', async () => {
+    const def = await waitFor('def gemm', () => wordBox(page, 'def gemm', 'gemm'), 10000);
+    const links = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Show Tile IR' });
+    let best;
+    for (let i = 0; i < (await links.count()); i++) {
+      const b = await links.nth(i).boundingBox();
+      if (b && b.y < def.y && (!best || b.y > best.b.y)) best = { i, b };
+    }
+    if (!best) fail('no Show Tile IR lens above def gemm');
+    await links.nth(best.i).click();
+    const text = await tabText(page, 'gemm.tile.forge-ir');
+    if (!text.includes('stub tile IR of gemm')) fail(`the document reads '${text.slice(0, 200)}'`);
+    return `'${text.split('\n')[0]}'`;
+  });
+  await shot(page, 'stub-01-lens-tile-ir.png');
+  await check('Forge: Show Tile IR (palette) with the cursor in linear opens linear.tile.forge-ir', async () =>
+    showIrFromPalette(page, 'matmul.forge', 'return x @ w + b', 'return', 'linear.tile.forge-ir')
+  );
+  await check('Forge: Run Function (palette) shows the result in the Forge Run output', async () => {
+    await openFile(page, 'matmul.forge');
+    const box = await waitFor('linear', () => wordBox(page, 'return x @ w + b', 'return'), 10000);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await runCommand(page, 'Forge: Run Function');
+    const out = await waitFor('the Forge Run output', async () => {
+      const t = (await page.locator('.part.panel .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+      return t.includes('stub run of linear') ? t : undefined;
+    }, 20000);
+    return `'${out.split('\n').filter((l) => l.includes('stub run')).at(0)}'`;
+  });
+  await shot(page, 'stub-02-run-output.png');
+}
+
+// ---- the test --------------------------------------------------------------------------------------------
+async function main() {
+  log(`vsix ${path.relative(ext, vsix)}, code-server ${codeServer}, launcher ${launcher}, scratch ${scratch}`);
+
+  // 1. Install the .vsix into the fresh extensions folder.
+  const install = spawnSync(codeServer, [...csArgs, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120000 });
+  const installed = await check('install the .vsix into a fresh code-server', () => {
+    const out = `${install.stdout}${install.stderr}`;
+    if (install.status !== 0 || !/successfully installed/i.test(out)) fail(`exit ${install.status}: ${out.trim()}`);
+    return out.trim().split('\n').at(-1);
+  });
+  if (!installed) return;
+
+  // 2. Start code-server on the workspace copy.
+  const port = await freePort();
+  const csLog = fs.openSync(path.join(scratch, 'code-server.log'), 'w');
+  csProcess = spawn(
+    codeServer,
+    [
+      ...csArgs,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      dirs.workspace,
+    ],
+    { env, detached: true, stdio: ['ignore', csLog, csLog] }
+  );
+  await waitFor('code-server /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60000, 300);
+  log(`code-server up on port ${port}`);
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 30000 });
+  log('workbench loaded');
+
+  // 3. Open the file with the shape error; language mode and TextMate colours need no server.
+  await openFile(page, 'shape_error.forge');
+  await check('language mode of shape_error.forge is Forge', async () => {
+    const mode = await waitFor('the language mode in the status bar', async () => {
+      const t = (await page.locator('[id="status.editor.mode"]').innerText()).trim();
+      return t === 'Forge' ? t : undefined;
+    }, 15000).catch(async (e) => fail(`${e.message}; it shows '${await page.locator('[id="status.editor.mode"]').innerText().catch(() => '?')}'`));
+    return `status bar shows '${mode}'`;
+  });
+  await check('TextMate colours: keyword, dtype, class, decorator, comment differ from a plain name', async () => {
+    const plain = await waitFor('tokens rendered', () => tokenStyle(page, 'relu(x)', 'h'), 10000);
+    const probes = [
+      ['def project', 'def'],
+      ['def project', 'f32'],
+      ['def project', 'Tensor'],
+      ['@jit', '@jit'],
+      ['return h @ w', 'return'],
+    ];
+    const seen = [];
+    for (const [line, word] of probes) {
+      const s = await tokenStyle(page, line, word);
+      if (!s) fail(`no token '${word}' on '${line}'`);
+      if (s.color === plain.color) fail(`'${word}' has the colour of a plain name (${s.color})`);
+      seen.push(`${word} ${s.color}`);
+    }
+    const comment = await page.evaluate(() => {
+      const el = [...document.querySelectorAll('.editor-group-container.active .view-line span > span')].find((s) =>
+        s.textContent.replace(/\u00a0/g, ' ').includes('shape_error.forge: a matmul')
+      );
+      return el ? getComputedStyle(el).color : null;
+    });
+    if (!comment || comment === plain.color) fail(`the comment is not coloured (${comment})`);
+    return `plain ${plain.color}; ${seen.join(', ')}; comment ${comment}`;
+  });
+  await check('TextMate scopes in the token inspector: f32 is support.type.dtype.forge, def storage.type.function.forge', async () => {
+    const found = [];
+    for (const [line, word, scope] of [
+      ['def project', 'f32', 'support.type.dtype.forge'],
+      ['def project', 'def', 'storage.type.function.forge'],
+    ]) {
+      const text = await inspectToken(page, line, word);
+      if (!text.includes(scope)) fail(`'${word}': the inspector shows '${text.replace(/\s+/g, ' ')}'`);
+      found.push(`${word}: ${scope}`);
+    }
+    return found.join(', ');
+  });
+  await shot(page, '01-opened.png');
+  await check("editing: Enter after a line ending in ':' indents, '(' auto-closes", async () => {
+    await openFile(page, 'softmax.forge');
+    const selection = () => page.locator('[id="status.editor.selection"]').innerText();
+    await waitFor('the cursor on def softmax_last (line 10)', async () => {
+      const box = await wordBox(page, 'def softmax_last', 'softmax_last');
+      if (!box) return false;
+      await page.mouse.click(box.x + 2, box.y + box.height / 2);
+      return /Ln 10,/.test(await selection());
+    }, 10000, 500);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    const col = await waitFor('the cursor on line 11', async () => {
+      const t = await selection();
+      return /Ln 11,/.test(t) ? t : undefined;
+    }, 5000);
+    await page.keyboard.type('y = f(');
+    const line = await waitFor('the typed line', async () => {
+      const t = await page.evaluate(() => {
+        const cur = document.querySelector('.editor-group-container.active .monaco-editor .view-overlays .current-line');
+        const top = cur ? cur.parentElement.style.top : null;
+        const l = [...document.querySelectorAll('.editor-group-container.active .view-line')].find((v) => v.style.top === top);
+        return l ? l.textContent.replace(/\u00a0/g, ' ') : null;
+      });
+      return t && t.includes('y = f(') ? t : undefined;
+    }, 5000).finally(() => runCommand(page, 'File: Revert File'));
+    if (!/Col 5\b/.test(col)) fail(`after Enter the cursor is at '${col}', not column 5`);
+    if (line !== '    y = f()') fail(`the new line reads '${line}'`);
+    return `cursor at '${col.trim()}' after Enter; typed line '${line}'`;
+  });
+  await openFile(page, 'shape_error.forge');
+
+  if (NO_LSP) {
+    for (const n of ['server starts', 'squiggle', 'Problems entry', 'hover shape', 'inlay hints', 'code lenses', 'Tile IR']) skip(n, '--no-lsp');
+    return;
+  }
+
+  if (STUB) {
+    await stubChecks(page);
+    return;
+  }
+
+  // 4. The language server.
+  const state = await check('the language server starts (forge lsp)', async () => {
+    const s = await waitFor('the client state file', () => {
+      const s = readState();
+      return s && (s.state === 'running' || s.state === 'failed') ? s : undefined;
+    }, 90000);
+    if (s.state !== 'running') fail(`client state ${s.state}: ${s.detail}`);
+    return `launcher ${s.launcher?.command}; server commands: ${s.serverCommands.join(', ') || 'none'}`;
+  }).then((ok) => (ok ? readState() : undefined));
+  if (!state) {
+    for (const n of ['squiggle', 'Problems entry', 'hover shape']) record(n, 'fail', 'the server did not start');
+    const tail = forgeLogTail();
+    if (tail) console.log(tail);
+    return;
+  }
+  const caps = state.capabilities ?? {};
+
+  // 5. The diagnostic: a squiggle in the editor and an entry in Problems naming both shapes.
+  await check('squiggle under the mismatched matmul', async () => {
+    await page.locator('.editor-group-container.active .monaco-editor .squiggly-error').first().waitFor({ timeout: 60000 });
+    const n = await page.locator('.editor-group-container.active .monaco-editor .squiggly-error').count();
+    return `${n} error squiggle(s)`;
+  });
+  await shot(page, '02-squiggle.png');
+  await page.keyboard.press('Control+Shift+M');
+  let problem = '';
+  await check('Problems entry names both shapes [B,S,D] and [K,N]', async () => {
+    problem = await waitFor('a Problems row about the matmul', async () => {
+      const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+      return rows.map((r) => r.replace(/\s+/g, ' ')).find((r) => /matmul|inner dim/i.test(r));
+    }, 20000);
+    const missing = ['[B,S,D]', '[K,N]'].filter((s) => !problem.replace(/\s/g, '').includes(s));
+    if (missing.length) fail(`'${problem}' lacks ${missing.join(' and ')}`);
+    return problem;
+  });
+  await check('Problems entry carries the code F0302', async () => {
+    if (!problem) fail('no Problems entry');
+    if (!problem.includes('F0302')) fail(`'${problem}'`);
+  });
+  await shot(page, '03-problems.png');
+  await page.keyboard.press('Control+Shift+M'); // hide the panel again
+  await page.keyboard.press('Escape');
+
+  // 6. Hover a variable: its inferred shape.
+  await check('hover on h shows its shape [B,S,D]', async () => {
+    if (!caps.hoverProvider) fail('the server advertises no hoverProvider');
+    let text = '';
+    for (let attempt = 0; attempt < 4 && !/B.{0,6}S.{0,6}D/.test(text); attempt++) {
+      await hoverWord(page, 'relu(x)', 'h');
+      text = await waitFor('a hover', async () => {
+        const t = await page.locator('.monaco-hover:not(.hidden)').first().innerText({ timeout: 500 });
+        return t.trim() ? t : undefined;
+      }, 8000).catch(() => '');
+    }
+    const flat = text.replace(/\s+/g, ' ');
+    if (!/\[\s*"?B"?\s*,\s*"?S"?\s*,\s*"?D"?\s*[,\]]/.test(flat)) fail(`hover text: '${flat}'`);
+    return `'${flat}'`;
+  });
+  await page.waitForTimeout(500); // the hover fades in
+  await shot(page, '04-hover.png');
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
+
+  // 7. What the server advertises beyond that: checked only when advertised.
+  if (caps.inlayHintProvider) {
+    await check('inlay hint shows the inferred shape of h', async () => {
+      const line = await waitFor('an inlay hint on the line of h', async () => {
+        const t = await page.evaluate(() => {
+          const l = [...document.querySelectorAll('.editor-group-container.active .view-line')].find((v) =>
+            v.textContent.includes('relu(x)')
+          );
+          return l?.textContent.replace(/\u00a0/g, ' ');
+        });
+        return t && t.replace(/\s/g, '') !== 'h=relu(x)' ? t : undefined;
+      }, 15000);
+      if (!/B.{0,6}S.{0,6}D/.test(line)) fail(`the line reads '${line}'`);
+      return `'${line.trim()}'`;
+    });
+  } else skip('inlay hints', 'the server advertises no inlayHintProvider');
+
+  if (caps.semanticTokensProvider) {
+    await check('semantic token on the parameter x of project (token inspector)', async () => {
+      const text = await waitFor('a semantic token type', async () => {
+        const t = await inspectToken(page, 'def project(x', 'x');
+        return /semantic token type/i.test(t) ? t : undefined;
+      }, 15000, 1000);
+      const m = /semantic token type\s*([A-Za-z.]+)/i.exec(text);
+      return `semantic token type ${m ? m[1] : '?'}`;
+    });
+    await shot(page, '05-token-inspector.png');
+    await page.keyboard.press('Escape');
+  } else skip('semantic tokens', 'the server advertises no semanticTokensProvider');
+
+  if (caps.documentSymbolProvider) {
+    await check('Outline lists the function project', async () => {
+      const header = page.locator('.pane-header', { hasText: 'Outline' }).first();
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      const rows = await waitFor('outline rows', async () => {
+        const t = await page.locator('.outline-pane .monaco-list-row, .pane-body .monaco-list-row[aria-label*="project"]').allInnerTexts();
+        return t.some((r) => r.includes('project')) ? t : undefined;
+      }, 15000);
+      return rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ');
+    });
+    await shot(page, '06-outline.png');
+  } else skip('Outline', 'the server advertises no documentSymbolProvider');
+
+  const lensCommands = ['forge.run', 'forge.profile', 'forge.showTileIr'].filter((c) => state.serverCommands.includes(c));
+  if (caps.codeLensProvider && lensCommands.length) {
+    await check('code lenses on project', async () => {
+      const texts = await waitFor('code lenses', async () => {
+        const t = await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts();
+        return t.length ? t.join(' | ') : undefined;
+      }, 15000);
+      return `'${texts.replace(/\s+/g, ' ')}'`;
+    });
+  } else skip('code lenses', 'the server advertises no codeLensProvider or no forge.run/profile/showTileIr');
+
+  await check('Forge: Restart Language Server brings the server and the diagnostic back', async () => {
+    await openFile(page, 'shape_error.forge');
+    const before = readState()?.time;
+    await runCommand(page, 'Forge: Restart Language Server');
+    const s = await waitFor('a new running state', () => {
+      const s = readState();
+      return s && s.time !== before && s.state === 'running' ? s : undefined;
+    }, 60000);
+    await page.locator('.editor-group-container.active .monaco-editor .squiggly-error').first().waitFor({ timeout: 30000 });
+    return `running again at ${s.time}`;
+  });
+
+  if (state.serverCommands.includes('forge.showTileIr')) {
+    await check('Forge: Show Tile IR opens a forge-ir document beside matmul.forge', () =>
+      showIrFromPalette(page, 'matmul.forge', 'T = tile.context()', 'T', 'gemm.tile.forge-ir')
+    );
+    await shot(page, '07-tile-ir.png');
+  } else skip('Tile IR document', `the server does not advertise forge.showTileIr (its commands: ${state.serverCommands.join(', ') || 'none'})`);
+
+  if (results.some((r) => r.status === 'fail')) {
+    const tail = forgeLogTail();
+    if (tail) console.log(tail);
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  record('the test itself', 'fail', e instanceof Error ? e.stack ?? e.message : String(e));
+  const tail = forgeLogTail();
+  if (tail) console.log(tail);
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+}
+process.exit(summary());
