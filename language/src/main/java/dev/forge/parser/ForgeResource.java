@@ -37,6 +37,21 @@ public class ForgeResource extends LazyLinkingResource {
 		}
 	}
 
+	/**
+	 * On unload EMF turns every object into a proxy, computing a URI fragment for each (a large file
+	 * has tens of thousands). Only what other files can link to needs it: top-level functions and
+	 * chip descriptions; the rest is garbage once the new parse replaces it.
+	 */
+	@Override
+	protected void unloaded(org.eclipse.emf.ecore.InternalEObject object) {
+		if (object instanceof dev.forge.forge.TargetDecl
+				|| object instanceof dev.forge.forge.FunctionDef def && def.eContainer() instanceof dev.forge.forge.Module) {
+			super.unloaded(object);
+		} else {
+			object.eAdapters().clear();
+		}
+	}
+
 	@Override
 	protected void addSyntaxDiagnostic(List<Resource.Diagnostic> diagnostics, INode node) {
 		boolean lexical = isLexical(node);
