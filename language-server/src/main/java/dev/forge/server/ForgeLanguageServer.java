@@ -16,6 +16,9 @@ import org.eclipse.lsp4j.CodeActionParams;
 import org.eclipse.lsp4j.Command;
 import org.eclipse.lsp4j.DefinitionParams;
 import org.eclipse.lsp4j.Diagnostic;
+import org.eclipse.lsp4j.FoldingRange;
+import org.eclipse.lsp4j.FoldingRangeKind;
+import org.eclipse.lsp4j.FoldingRangeRequestParams;
 import org.eclipse.lsp4j.InitializeParams;
 import org.eclipse.lsp4j.Location;
 import org.eclipse.lsp4j.Range;
@@ -39,6 +42,7 @@ import org.eclipse.xtext.resource.XtextResource;
 import org.eclipse.xtext.util.CancelIndicator;
 
 import dev.forge.ide.completion.ForgeCompletions;
+import dev.forge.ide.folding.BlockFolding;
 import dev.forge.ide.navigation.Occurrences;
 import dev.forge.ide.quickfix.QuickFixes;
 
@@ -55,6 +59,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		ServerCapabilities capabilities = super.createServerCapabilities(params);
 		capabilities.setInlayHintProvider(true);
 		capabilities.setRenameProvider(true);
+		capabilities.setFoldingRangeProvider(true);
 		capabilities.setCodeActionProvider(true);
 		capabilities.setReferencesProvider(true);
 		capabilities.setDefinitionProvider(true);
@@ -195,6 +200,24 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		String text = place.resource().getParseResult().getRootNode().getText();
 		org.eclipse.xtext.ide.server.Document document = new org.eclipse.xtext.ide.server.Document(0, text);
 		return new Location(place.resource().getURI().toString(), new Range(document.getPosition(place.offset()), document.getPosition(place.offset() + place.length())));
+	}
+
+	@Override
+	public CompletableFuture<List<FoldingRange>> foldingRange(FoldingRangeRequestParams params) {
+		URI uri = getURI(params.getTextDocument());
+		return getRequestManager().runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
+			List<FoldingRange> ranges = new ArrayList<>();
+			if (resource instanceof XtextResource xtext) {
+				for (BlockFolding.Region r : xtext.getResourceServiceProvider().get(BlockFolding.class).regions(xtext)) {
+					FoldingRange range = new FoldingRange(r.startLine(), r.endLine());
+					if (r.comment()) {
+						range.setKind(FoldingRangeKind.Comment);
+					}
+					ranges.add(range);
+				}
+			}
+			return ranges;
+		}));
 	}
 
 	@Override

@@ -265,6 +265,9 @@ class LanguageServerProcessTest {
 		assertEquals("block:Function", names);
 		var tokens = server.getTextDocumentService().semanticTokensFull(new SemanticTokensParams(new TextDocumentIdentifier(uri))).get(30, TimeUnit.SECONDS);
 		assertFalse(tokens.getData().isEmpty(), "no semantic tokens");
+		var folds = server.getTextDocumentService().foldingRange(new org.eclipse.lsp4j.FoldingRangeRequestParams(new TextDocumentIdentifier(uri)))
+				.get(30, TimeUnit.SECONDS);
+		assertEquals(List.of("0-4"), folds.stream().map(f -> f.getStartLine() + "-" + f.getEndLine()).toList());
 	}
 
 	@Test

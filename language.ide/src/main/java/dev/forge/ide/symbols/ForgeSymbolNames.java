@@ -12,4 +12,9 @@ public class ForgeSymbolNames extends DocumentSymbolNameProvider {
 		String name = super.getName(object);
 		return name == null ? null : QualifiedName.create(name.split("\\.")).getLastSegment();
 	}
+
+	@Override
+	public String getName(org.eclipse.xtext.resource.IEObjectDescription description) {
+		return description.getName().getLastSegment();
+	}
 }
