@@ -1018,10 +1018,4 @@ public final class TypeChecker implements Annotations.Problems {
 		list.sort(null);
 		return list;
 	}
-
-	static Map<String, Integer> counts(List<String> names) {
-		Map<String, Integer> out = new HashMap<>();
-		names.forEach(n -> out.merge(n, 1, Integer::sum));
-		return out;
-	}
 }
