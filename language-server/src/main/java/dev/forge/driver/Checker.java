@@ -16,11 +16,11 @@ import org.eclipse.xtext.validation.IResourceValidator;
 import org.eclipse.xtext.validation.Issue;
 
 import dev.forge.diagnostics.SourceDiagnostic;
-import dev.forge.targets.TargetChecker;
+import dev.forge.server.ForgeResourceValidator;
 
 /**
- * `forge check`: syntax, links and validation for every requested file of a workspace. The one
- * place that composes the checks of all modules, for the command line and the language server.
+ * `forge check`: syntax, links and validation for every requested file of a workspace, through
+ * {@link ForgeResourceValidator}, the same composition of checks the language server publishes.
  */
 public final class Checker {
 
@@ -28,8 +28,8 @@ public final class Checker {
 	}
 
 	public static List<FileReport> check(Workspace workspace) {
-		IResourceValidator validator = ForgeLanguage.injector().getInstance(IResourceValidator.class);
-		TargetChecker targetChecker = new TargetChecker();
+		// The language server's validator: one composition of every module's checks for both front ends.
+		IResourceValidator validator = ForgeLanguage.injector().getInstance(ForgeResourceValidator.class);
 		List<FileReport> reports = new ArrayList<>();
 		for (Map.Entry<Path, XtextResource> entry : workspace.requested().entrySet()) {
 			XtextResource resource = entry.getValue();
@@ -38,7 +38,6 @@ public final class Checker {
 			for (Issue issue : validator.validate(resource, CheckMode.ALL, CancelIndicator.NullImpl)) {
 				diagnostics.add(toDiagnostic(issue, text.length()));
 			}
-			diagnostics.addAll(targetChecker.check(resource));
 			diagnostics.sort(Comparator.comparingInt(SourceDiagnostic::offset).thenComparing(SourceDiagnostic::code,
 					Comparator.nullsFirst(Comparator.naturalOrder())));
 			reports.add(new FileReport(entry.getKey(), new LineMap(text), List.copyOf(diagnostics)));

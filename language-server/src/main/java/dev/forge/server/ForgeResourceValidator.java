@@ -14,7 +14,11 @@ import org.eclipse.xtext.validation.ResourceValidatorImpl;
 import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.targets.TargetChecker;
 
-/** Xtext's validation plus the chip-description checker of hw-targets, as Xtext issues for the editor. */
+/**
+ * The one place that composes the checks of all modules: Xtext's validation (syntax, links, language
+ * checks, types) plus the chip-description checker of hw-targets, as Xtext issues. Used by `forge check`
+ * and by the language server.
+ */
 public class ForgeResourceValidator extends ResourceValidatorImpl {
 
 	@Override
