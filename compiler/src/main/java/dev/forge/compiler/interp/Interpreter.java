@@ -1,0 +1,444 @@
+package dev.forge.compiler.interp;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import dev.forge.compiler.graph.GraphFunction;
+import dev.forge.compiler.graph.Op;
+import dev.forge.compiler.graph.OpKinds.BinaryKind;
+import dev.forge.compiler.graph.OpKinds.UnaryKind;
+import dev.forge.compiler.graph.ShapeRules;
+import dev.forge.compiler.graph.Value;
+import dev.forge.types.DType;
+import dev.forge.types.Dim;
+import dev.forge.types.Type;
+
+/**
+ * The reference interpreter: runs a {@link GraphFunction} on {@link NdArray}s, in f64, for given
+ * values of its dims. It is the correctness oracle for every backend, so it is written for
+ * clarity, not speed (inputs of a few thousand elements).
+ *
+ * <p>Semantics: every float dtype computes in f64 without rounding to its width (a cast between
+ * float dtypes is the identity); a value of an integer dtype is truncated toward zero after every
+ * op that produces it, a bool is 1 or 0. Broadcasting is NumPy's. {@code gelu} is exact (with the
+ * error function, accurate to about 1e-13), {@code gelu_tanh} the tanh approximation. {@code rsqrt}
+ * is 1/sqrt(x). Reductions: sum, mean (sum / count), max and min (identity -inf and +inf for an empty
+ * axis). Every op's result shape is checked against its type with the dims bound.
+ */
+public final class Interpreter {
+
+	private Interpreter() {
+	}
+
+	/**
+	 * Runs {@code f}. {@code dims} binds every dim symbol of the function (and int parameters of the
+	 * source such as {@code heads}); {@code inputs} gives each parameter by name; an f64 parameter with
+	 * a default may be left out.
+	 */
+	public static List<NdArray> run(GraphFunction f, Map<String, Long> dims, Map<String, NdArray> inputs) {
+		Map<Integer, NdArray> env = new HashMap<>();
+		for (GraphFunction.Param p : f.params()) {
+			NdArray in = inputs.get(p.name());
+			if (in == null && p.defaultValue() != null) {
+				in = NdArray.scalar(p.defaultValue());
+			}
+			if (in == null) {
+				throw new InterpreterException("no input for parameter '" + p.name() + "'");
+			}
+			long[] want = shape(p.value().type(), dims);
+			if (!Arrays.equals(want, in.shape())) {
+				throw new InterpreterException("parameter '" + p.name() + "' must have shape " + Arrays.toString(want) + " (" + ShapeRules.show(p.value().type())
+						+ "), got " + Arrays.toString(in.shape()));
+			}
+			env.put(p.value().id(), in);
+		}
+		for (Op op : f.body()) {
+			NdArray out = eval(op, env, dims);
+			long[] want = shape(op.result().type(), dims);
+			if (!Arrays.equals(want, out.shape())) {
+				throw new InterpreterException(op.result() + ": computed shape " + Arrays.toString(out.shape()) + ", but its type " + ShapeRules.show(op.result().type())
+						+ " is " + Arrays.toString(want));
+			}
+			env.put(op.result().id(), normalize(out, op.result().type().dtype()));
+		}
+		List<NdArray> results = new ArrayList<>();
+		for (Value v : f.results()) {
+			results.add(env.get(v.id()));
+		}
+		return results;
+	}
+
+	/** The concrete shape of a type for the bound dims. */
+	public static long[] shape(Type.Tensor t, Map<String, Long> dims) {
+		long[] out = new long[t.dims().size()];
+		for (int i = 0; i < out.length; i++) {
+			out[i] = dim(t.dims().get(i), dims);
+		}
+		return out;
+	}
+
+	private static long dim(Dim d, Map<String, Long> dims) {
+		OptionalLong v;
+		try {
+			v = d.evaluate(dims);
+		} catch (ArithmeticException e) {
+			throw new InterpreterException("dim " + d + ": " + e.getMessage());
+		}
+		if (v.isEmpty()) {
+			throw new InterpreterException("dim " + d + " is not bound (bind " + d.symbols() + ")");
+		}
+		if (v.getAsLong() < 0) {
+			throw new InterpreterException("dim " + d + " is negative: " + v.getAsLong());
+		}
+		return v.getAsLong();
+	}
+
+	private static NdArray normalize(NdArray x, DType dtype) {
+		if (dtype.isFloat()) {
+			return x;
+		}
+		double[] d = x.raw();
+		for (int i = 0; i < d.length; i++) {
+			d[i] = dtype == DType.BOOL ? (d[i] != 0 ? 1 : 0) : (double) (long) d[i];
+		}
+		return x;
+	}
+
+	private static NdArray eval(Op op, Map<Integer, NdArray> env, Map<String, Long> dims) {
+		return switch (op) {
+			case Op.Unary u -> map(env.get(u.x().id()), u.kind());
+			case Op.Binary b -> binary(b.kind(), env.get(b.lhs().id()), env.get(b.rhs().id()));
+			case Op.MatMul m -> matmul(env.get(m.lhs().id()), env.get(m.rhs().id()));
+			case Op.Reduce r -> reduce(r, env.get(r.x().id()));
+			case Op.Reshape r -> {
+				NdArray x = env.get(r.x().id());
+				long[] to = shape(r.result().type(), dims);
+				if (NdArray.size(to) != x.size()) {
+					throw new InterpreterException(op.result() + ": reshape of " + Arrays.toString(x.shape()) + " to " + Arrays.toString(to) + " changes the element count");
+				}
+				yield NdArray.wrap(to, x.data());
+			}
+			case Op.Transpose t -> transpose(env.get(t.x().id()), t.perm());
+			case Op.BroadcastTo b -> NdArray.wrap(shape(b.result().type(), dims), broadcast(env.get(b.x().id()), shape(b.result().type(), dims)));
+			case Op.Cast c -> NdArray.wrap(env.get(c.x().id()).shape(), env.get(c.x().id()).data());
+			case Op.Constant c -> NdArray.scalar(c.value());
+			case Op.DimValue d -> NdArray.scalar(dim(d.dim(), dims));
+			case Op.Concat c -> concat(c.inputs().stream().map(v -> env.get(v.id())).toList(), c.axis());
+		};
+	}
+
+	// ------------------------------------------------------------------ elementwise
+
+	static double unary(UnaryKind kind, double x) {
+		return switch (kind) {
+			case NEG -> -x;
+			case EXP -> Math.exp(x);
+			case LOG -> Math.log(x);
+			case SQRT -> Math.sqrt(x);
+			case RSQRT -> 1.0 / Math.sqrt(x);
+			case TANH -> Math.tanh(x);
+			case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
+			case RELU -> x > 0 ? x : 0.0;
+			case GELU -> 0.5 * x * (1.0 + erf(x / Math.sqrt(2.0)));
+			case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x)));
+			case SILU -> x / (1.0 + Math.exp(-x));
+			case ABS -> Math.abs(x);
+		};
+	}
+
+	static double binary(BinaryKind kind, double a, double b) {
+		return switch (kind) {
+			case ADD -> a + b;
+			case SUB -> a - b;
+			case MUL -> a * b;
+			case DIV -> a / b;
+			case MAX -> Math.max(a, b);
+			case MIN -> Math.min(a, b);
+			case POW -> Math.pow(a, b);
+			case EQ -> a == b ? 1 : 0;
+			case NE -> a != b ? 1 : 0;
+			case LT -> a < b ? 1 : 0;
+			case LE -> a <= b ? 1 : 0;
+			case GT -> a > b ? 1 : 0;
+			case GE -> a >= b ? 1 : 0;
+		};
+	}
+
+	private static NdArray map(NdArray x, UnaryKind kind) {
+		double[] d = x.data();
+		for (int i = 0; i < d.length; i++) {
+			d[i] = unary(kind, d[i]);
+		}
+		return NdArray.wrap(x.shape(), d);
+	}
+
+	private static NdArray binary(BinaryKind kind, NdArray a, NdArray b) {
+		long[] out = broadcastShape(a.shape(), b.shape());
+		double[] x = broadcast(a, out);
+		double[] y = broadcast(b, out);
+		for (int i = 0; i < x.length; i++) {
+			x[i] = binary(kind, x[i], y[i]);
+		}
+		return NdArray.wrap(out, x);
+	}
+
+	static long[] broadcastShape(long[] a, long[] b) {
+		int rank = Math.max(a.length, b.length);
+		long[] out = new long[rank];
+		for (int i = 0; i < rank; i++) {
+			int ia = a.length - rank + i;
+			int ib = b.length - rank + i;
+			long x = ia >= 0 ? a[ia] : 1;
+			long y = ib >= 0 ? b[ib] : 1;
+			if (x != y && x != 1 && y != 1) {
+				throw new InterpreterException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
+			}
+			out[i] = x == 1 ? y : x;
+		}
+		return out;
+	}
+
+	/** The elements of x broadcast (NumPy) to the shape {@code out}, row-major. */
+	static double[] broadcast(NdArray x, long[] out) {
+		long[] in = x.shape();
+		int rank = out.length;
+		if (in.length > rank) {
+			throw new InterpreterException("cannot broadcast " + Arrays.toString(in) + " to " + Arrays.toString(out));
+		}
+		long[] inStrides = NdArray.strides(in);
+		long[] strides = new long[rank];
+		for (int i = 0; i < rank; i++) {
+			int j = i - (rank - in.length);
+			if (j < 0) {
+				continue;
+			}
+			if (in[j] == out[i]) {
+				strides[i] = inStrides[j];
+			} else if (in[j] != 1) {
+				throw new InterpreterException("cannot broadcast " + Arrays.toString(in) + " to " + Arrays.toString(out));
+			}
+		}
+		double[] src = x.raw();
+		double[] dst = new double[Math.toIntExact(NdArray.size(out))];
+		long[] idx = new long[rank];
+		long offset = 0;
+		for (int n = 0; n < dst.length; n++) {
+			dst[n] = src[(int) offset];
+			for (int i = rank - 1; i >= 0; i--) {
+				idx[i]++;
+				offset += strides[i];
+				if (idx[i] < out[i]) {
+					break;
+				}
+				offset -= strides[i] * idx[i];
+				idx[i] = 0;
+			}
+		}
+		return dst;
+	}
+
+	// ------------------------------------------------------------------ matmul, reductions, layout
+
+	private static NdArray matmul(NdArray a, NdArray b) {
+		long[] sa = a.shape();
+		long[] sb = b.shape();
+		int ra = sa.length;
+		int rb = sb.length;
+		long m = sa[ra - 2];
+		long k = sa[ra - 1];
+		long n = sb[rb - 1];
+		if (sb[rb - 2] != k) {
+			throw new InterpreterException("matmul inner dims differ: " + Arrays.toString(sa) + " @ " + Arrays.toString(sb));
+		}
+		long[] batch = broadcastShape(Arrays.copyOf(sa, ra - 2), Arrays.copyOf(sb, rb - 2));
+		long[] fullA = concat(batch, m, k);
+		long[] fullB = concat(batch, k, n);
+		double[] x = broadcast(a, fullA);
+		double[] y = broadcast(b, fullB);
+		long batches = NdArray.size(batch);
+		double[] out = new double[Math.toIntExact(batches * m * n)];
+		for (long p = 0; p < batches; p++) {
+			for (long i = 0; i < m; i++) {
+				for (long j = 0; j < n; j++) {
+					double acc = 0;
+					for (long q = 0; q < k; q++) {
+						acc += x[(int) (p * m * k + i * k + q)] * y[(int) (p * k * n + q * n + j)];
+					}
+					out[(int) (p * m * n + i * n + j)] = acc;
+				}
+			}
+		}
+		return NdArray.wrap(concat(batch, m, n), out);
+	}
+
+	private static long[] concat(long[] prefix, long a, long b) {
+		long[] out = Arrays.copyOf(prefix, prefix.length + 2);
+		out[prefix.length] = a;
+		out[prefix.length + 1] = b;
+		return out;
+	}
+
+	private static NdArray reduce(Op.Reduce r, NdArray x) {
+		long[] in = x.shape();
+		boolean[] reduced = new boolean[in.length];
+		r.axes().forEach(a -> reduced[a] = true);
+		List<Long> outDims = new ArrayList<>();
+		long count = 1;
+		for (int i = 0; i < in.length; i++) {
+			if (!reduced[i]) {
+				outDims.add(in[i]);
+			} else {
+				count *= in[i];
+				if (r.keepDims()) {
+					outDims.add(1L);
+				}
+			}
+		}
+		long[] out = outDims.stream().mapToLong(Long::longValue).toArray();
+		double init = switch (r.kind()) {
+			case SUM, MEAN -> 0.0;
+			case MAX -> Double.NEGATIVE_INFINITY;
+			case MIN -> Double.POSITIVE_INFINITY;
+		};
+		double[] acc = new double[Math.toIntExact(NdArray.size(out))];
+		Arrays.fill(acc, init);
+		// Strides of the kept axes within the output (keepdims or not, the flat position is the same).
+		long[] keptStrides = new long[in.length];
+		long s = 1;
+		for (int i = in.length - 1; i >= 0; i--) {
+			if (!reduced[i]) {
+				keptStrides[i] = s;
+				s *= in[i];
+			}
+		}
+		double[] src = x.raw();
+		long[] idx = new long[in.length];
+		long offset = 0;
+		for (int n = 0; n < src.length; n++) {
+			int o = (int) offset;
+			acc[o] = switch (r.kind()) {
+				case SUM, MEAN -> acc[o] + src[n];
+				case MAX -> Math.max(acc[o], src[n]);
+				case MIN -> Math.min(acc[o], src[n]);
+			};
+			for (int i = in.length - 1; i >= 0; i--) {
+				idx[i]++;
+				offset += keptStrides[i];
+				if (idx[i] < in[i]) {
+					break;
+				}
+				offset -= keptStrides[i] * idx[i];
+				idx[i] = 0;
+			}
+		}
+		if (r.kind() == dev.forge.compiler.graph.OpKinds.ReduceKind.MEAN) {
+			for (int i = 0; i < acc.length; i++) {
+				acc[i] = count == 0 ? Double.NaN : acc[i] / count;
+			}
+		}
+		return NdArray.wrap(out, acc);
+	}
+
+	private static NdArray transpose(NdArray x, List<Integer> perm) {
+		long[] in = x.shape();
+		long[] inStrides = NdArray.strides(in);
+		int rank = in.length;
+		long[] out = new long[rank];
+		long[] strides = new long[rank];
+		for (int i = 0; i < rank; i++) {
+			out[i] = in[perm.get(i)];
+			strides[i] = inStrides[perm.get(i)];
+		}
+		double[] src = x.raw();
+		double[] dst = new double[src.length];
+		long[] idx = new long[rank];
+		long offset = 0;
+		for (int n = 0; n < dst.length; n++) {
+			dst[n] = src[(int) offset];
+			for (int i = rank - 1; i >= 0; i--) {
+				idx[i]++;
+				offset += strides[i];
+				if (idx[i] < out[i]) {
+					break;
+				}
+				offset -= strides[i] * idx[i];
+				idx[i] = 0;
+			}
+		}
+		return NdArray.wrap(out, dst);
+	}
+
+	private static NdArray concat(List<NdArray> inputs, int axis) {
+		long[] out = inputs.get(0).shape();
+		long total = 0;
+		for (NdArray a : inputs) {
+			long[] s = a.shape();
+			for (int i = 0; i < out.length; i++) {
+				if (i != axis && s[i] != out[i]) {
+					throw new InterpreterException("concat: shapes " + Arrays.toString(out) + " and " + Arrays.toString(s) + " differ at axis " + i);
+				}
+			}
+			total += s[axis];
+		}
+		out[axis] = total;
+		long outer = 1;
+		for (int i = 0; i < axis; i++) {
+			outer *= out[i];
+		}
+		long inner = 1;
+		for (int i = axis + 1; i < out.length; i++) {
+			inner *= out[i];
+		}
+		double[] dst = new double[Math.toIntExact(NdArray.size(out))];
+		int pos = 0;
+		for (long o = 0; o < outer; o++) {
+			for (NdArray a : inputs) {
+				int chunk = (int) (a.shape()[axis] * inner);
+				System.arraycopy(a.raw(), (int) (o * chunk), dst, pos, chunk);
+				pos += chunk;
+			}
+		}
+		return NdArray.wrap(out, dst);
+	}
+
+	// ------------------------------------------------------------------ special functions
+
+	/**
+	 * The error function: its Taylor series below 2.5 (terms alternate; at most about 3 digits of
+	 * cancellation), the continued fraction of erfc above. Absolute error below about 1e-13.
+	 */
+	public static double erf(double x) {
+		if (Double.isNaN(x)) {
+			return x;
+		}
+		double ax = Math.abs(x);
+		double r;
+		if (ax < 2.5) {
+			double x2 = ax * ax;
+			double term = ax;
+			double sum = ax;
+			for (int n = 1; n < 200; n++) {
+				term *= -x2 / n;
+				double add = term / (2 * n + 1);
+				sum += add;
+				if (Math.abs(add) < 1e-17 * Math.abs(sum)) {
+					break;
+				}
+			}
+			r = 2.0 / Math.sqrt(Math.PI) * sum;
+		} else if (ax > 6.0) {
+			r = 1.0;
+		} else {
+			double f = ax;
+			for (int k = 200; k >= 1; k--) {
+				f = ax + (k / 2.0) / f;
+			}
+			r = 1.0 - Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * f);
+		}
+		return x < 0 ? -r : r;
+	}
+}

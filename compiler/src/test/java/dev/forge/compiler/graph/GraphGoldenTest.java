@@ -1,0 +1,64 @@
+package dev.forge.compiler.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import dev.forge.forge.FunctionDef;
+
+/**
+ * Every function of each {@code src/test/resources/graph/*.forge} lowers to the Graph IR in the
+ * .graph file beside it, or reports why it cannot (the reason is part of the golden text). Regenerate
+ * with {@code -Dforge.updateGolden=true} and review the diff.
+ */
+class GraphGoldenTest {
+
+	private static final Path DIR = Path.of("src/test/resources/graph");
+
+	@TestFactory
+	Stream<DynamicTest> eachFileLowersToItsGoldenGraph() throws IOException {
+		try (Stream<Path> files = Files.list(DIR)) {
+			return files.filter(p -> p.toString().endsWith(".forge")).sorted().toList().stream()
+					.map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> checkGolden(file)));
+		}
+	}
+
+	static String lowerAll(Forge.Checked checked) {
+		StringBuilder out = new StringBuilder();
+		for (FunctionDef def : checked.functions()) {
+			if (!out.isEmpty()) {
+				out.append('\n');
+			}
+			try {
+				GraphFunction g = Lowering.lower(def, checked.types());
+				assertTrue(GraphVerifier.verify(g).isEmpty(), () -> def.getName() + ": " + GraphVerifier.verify(g));
+				String text = GraphPrinter.print(g);
+				assertEquals(text, GraphPrinter.print(g), "printing is deterministic");
+				out.append(text);
+			} catch (LoweringException e) {
+				out.append("# ").append(def.getName()).append(": not lowered: ").append(e.located()).append('\n');
+			}
+		}
+		return out.toString();
+	}
+
+	private static void checkGolden(Path file) throws IOException {
+		String graph = lowerAll(Forge.check(file.getFileName().toString(), Files.readString(file)));
+		Path golden = Path.of(file.toString().replaceAll("\\.forge$", ".graph"));
+		boolean update = Boolean.parseBoolean(System.getProperty("forge.updateGolden", "false"));
+		if (update || !Files.exists(golden)) {
+			Files.writeString(golden, graph);
+			if (!update) {
+				throw new AssertionError("wrote missing golden file " + golden + "; review it and run again");
+			}
+		}
+		assertEquals(Files.readString(golden), graph, "Graph IR of " + file);
+	}
+}
