@@ -26,6 +26,9 @@ public final class Main {
 			commands:
 			  check PATH...          parse, link and validate .forge files or folders
 			        --format text|json|sarif   how to print diagnostics (default text)
+			  build PATH... --emit graph [--out DIR]
+			                         lower every function and print (or write) its Graph IR;
+			                         tile, llvm, ptx, asm and obj come with the next compiler stages
 			  lsp                    run the language server over stdio (for editors)
 			  version                print the version
 			  help                   print this help
@@ -51,6 +54,7 @@ public final class Main {
 			String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
 			return switch (args[0]) {
 				case "check" -> check(rest, out);
+				case "build" -> build(rest, out);
 				case "lsp" -> dev.forge.server.ForgeServerLauncher.run(); // `--stdio` (added by VS Code) is the only transport
 				case "version", "--version" -> {
 					out.println("forge " + VERSION);
@@ -72,6 +76,86 @@ public final class Main {
 			}
 			return 3;
 		}
+	}
+
+	private static int build(String[] args, PrintStream out) {
+		String emit = null;
+		java.nio.file.Path outDir = null;
+		List<Path> paths = new ArrayList<>();
+		for (int i = 0; i < args.length; i++) {
+			String arg = args[i];
+			if (arg.equals("--emit") || arg.equals("--out") || arg.equals("--target")) {
+				if (i + 1 >= args.length) {
+					throw new UsageException(arg + " needs a value");
+				}
+				String value = args[++i];
+				switch (arg) {
+					case "--emit" -> emit = value;
+					case "--out" -> outDir = Path.of(value);
+					default -> {
+						if (!value.equals("host")) {
+							throw new UsageException("--target " + value + ": only the host target exists so far");
+						}
+					}
+				}
+			} else if (arg.startsWith("-")) {
+				throw new UsageException("unknown option '" + arg + "' for build");
+			} else {
+				paths.add(Path.of(arg));
+			}
+		}
+		if (emit == null) {
+			throw new UsageException("build needs --emit graph (tile, llvm, ptx, asm and obj come with the next compiler stages)");
+		}
+		if (!emit.equals("graph")) {
+			throw new UsageException("--emit " + emit + " is not available yet: only the Graph IR stage exists so far (--emit graph)");
+		}
+		if (paths.isEmpty()) {
+			throw new UsageException("build needs at least one file or folder");
+		}
+		Workspace workspace = Workspace.load(paths);
+		List<FileReport> reports = Checker.check(workspace);
+		long errors = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.ERROR)).sum();
+		if (errors > 0) {
+			out.print(DiagnosticFormats.text(reports.stream().map(r -> new FileReport(r.path(), r.lines(),
+					r.diagnostics().stream().filter(d -> d.severity() == SourceDiagnostic.Severity.ERROR).toList())).toList()));
+			out.printf("build stopped: %d error%s%n", errors, errors == 1 ? "" : "s");
+			return 1;
+		}
+		com.google.gson.JsonArray manifest = new com.google.gson.JsonArray();
+		for (var entry : workspace.requested().entrySet()) {
+			String text = dev.forge.driver.GraphIr.print(entry.getValue());
+			if (outDir == null) {
+				out.println("// " + entry.getKey());
+				out.print(text);
+				continue;
+			}
+			String name = entry.getKey().getFileName().toString().replaceAll("\\.forge$", "") + ".graph";
+			try {
+				java.nio.file.Files.createDirectories(outDir);
+				java.nio.file.Files.writeString(outDir.resolve(name), text);
+			} catch (java.io.IOException e) {
+				throw new UsageException("cannot write " + outDir.resolve(name) + ": " + e.getMessage());
+			}
+			com.google.gson.JsonObject item = new com.google.gson.JsonObject();
+			item.addProperty("source", entry.getKey().toString());
+			item.addProperty("graph", name);
+			manifest.add(item);
+		}
+		if (outDir != null) {
+			com.google.gson.JsonObject m = new com.google.gson.JsonObject();
+			m.addProperty("forge", VERSION);
+			m.addProperty("target", "host");
+			m.addProperty("emit", emit);
+			m.add("files", manifest);
+			try {
+				java.nio.file.Files.writeString(outDir.resolve("manifest.json"), new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n");
+			} catch (java.io.IOException e) {
+				throw new UsageException("cannot write " + outDir.resolve("manifest.json") + ": " + e.getMessage());
+			}
+			out.println("wrote " + manifest.size() + " file" + (manifest.size() == 1 ? "" : "s") + " and manifest.json to " + outDir);
+		}
+		return 0;
 	}
 
 	private static int check(String[] args, PrintStream out) {

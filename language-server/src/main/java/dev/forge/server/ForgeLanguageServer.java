@@ -19,7 +19,11 @@ import org.eclipse.lsp4j.Diagnostic;
 import org.eclipse.lsp4j.FoldingRange;
 import org.eclipse.lsp4j.FoldingRangeKind;
 import org.eclipse.lsp4j.FoldingRangeRequestParams;
+import org.eclipse.lsp4j.Hover;
+import org.eclipse.lsp4j.HoverParams;
 import org.eclipse.lsp4j.InitializeParams;
+import org.eclipse.lsp4j.TextDocumentIdentifier;
+import org.eclipse.lsp4j.jsonrpc.services.JsonRequest;
 import org.eclipse.lsp4j.Location;
 import org.eclipse.lsp4j.Range;
 import org.eclipse.lsp4j.ReferenceParams;
@@ -39,6 +43,11 @@ import org.eclipse.lsp4j.ServerCapabilities;
 import org.eclipse.lsp4j.jsonrpc.messages.Either;
 import org.eclipse.xtext.ide.server.LanguageServerImpl;
 import org.eclipse.xtext.resource.XtextResource;
+
+import com.google.gson.JsonObject;
+
+import dev.forge.driver.GraphIr;
+import dev.forge.forge.FunctionDef;
 import org.eclipse.xtext.util.CancelIndicator;
 
 import dev.forge.ide.completion.ForgeCompletions;
@@ -200,6 +209,74 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		String text = place.resource().getParseResult().getRootNode().getText();
 		org.eclipse.xtext.ide.server.Document document = new org.eclipse.xtext.ide.server.Document(0, text);
 		return new Location(place.resource().getURI().toString(), new Range(document.getPosition(place.offset()), document.getPosition(place.offset() + place.length())));
+	}
+
+	/** Hover on a function's name adds its lowered Graph IR (the Tile IR comes with the next compiler stage). */
+	@Override
+	protected Hover hover(HoverParams params, CancelIndicator cancel) {
+		Hover hover = super.hover(params, cancel);
+		URI uri = getURI(params.getTextDocument());
+		String ir = getWorkspaceManager().doRead(uri, (document, resource) -> {
+			FunctionDef def = functionNamedAt(resource, offsetOrEnd(document, params.getPosition()));
+			if (def == null) {
+				return null;
+			}
+			GraphIr.Lowered lowered = GraphIr.of((XtextResource) resource, def);
+			return lowered.text() != null ? "**Graph IR**\n```forge-ir\n" + lowered.text() + "```"
+					: "**Graph IR**: not lowered: " + lowered.notLowered();
+		});
+		if (ir == null || hover == null || hover.getContents() == null || !hover.getContents().isRight()) {
+			return hover;
+		}
+		MarkupContent content = hover.getContents().getRight();
+		content.setValue(content.getValue() + "\n\n---\n\n" + ir);
+		return hover;
+	}
+
+	/** The custom request `forge/ir` {uri, function, level}: the text of one IR level of a function. */
+	@JsonRequest("forge/ir")
+	public CompletableFuture<JsonObject> ir(JsonObject params) {
+		String level = params.has("level") ? params.get("level").getAsString() : "tile";
+		String function = params.has("function") ? params.get("function").getAsString() : "";
+		URI uri = getURI(new TextDocumentIdentifier(params.has("uri") ? params.get("uri").getAsString() : ""));
+		return getRequestManager().runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
+			if (!level.equals("graph")) {
+				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams,
+						"the " + level + " level is not built yet: only the Graph IR exists so far (level \"graph\")", null));
+			}
+			FunctionDef def = null;
+			if (resource instanceof XtextResource xtext && !xtext.getContents().isEmpty() && xtext.getContents().get(0) instanceof dev.forge.forge.Module module) {
+				for (EObject item : module.getBody()) {
+					if (item instanceof FunctionDef f && function.equals(f.getName())) {
+						def = f;
+					}
+				}
+			}
+			if (def == null) {
+				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams, "no function '" + function + "' in " + uri.lastSegment(), null));
+			}
+			GraphIr.Lowered lowered = GraphIr.of((XtextResource) resource, def);
+			JsonObject result = new JsonObject();
+			result.addProperty("level", "graph");
+			result.addProperty("text", lowered.text() != null ? lowered.text() : "# " + function + ": not lowered: " + lowered.notLowered() + "\n");
+			return result;
+		}));
+	}
+
+	private static FunctionDef functionNamedAt(org.eclipse.emf.ecore.resource.Resource resource, int offset) {
+		if (!(resource instanceof XtextResource xtext) || xtext.getParseResult() == null) {
+			return null;
+		}
+		var leaf = org.eclipse.xtext.nodemodel.util.NodeModelUtils.findLeafNodeAtOffset(xtext.getParseResult().getRootNode(), offset);
+		EObject element = leaf == null ? null : org.eclipse.xtext.nodemodel.util.NodeModelUtils.findActualSemanticObjectFor(leaf);
+		if (element instanceof FunctionDef def && def.eContainer() instanceof dev.forge.forge.Module) {
+			for (var node : org.eclipse.xtext.nodemodel.util.NodeModelUtils.findNodesForFeature(def, dev.forge.forge.ForgePackage.Literals.FUNCTION_DEF__NAME)) {
+				if (node.getOffset() <= offset && offset <= node.getEndOffset()) {
+					return def;
+				}
+			}
+		}
+		return null;
 	}
 
 	@Override

@@ -144,6 +144,25 @@ class ForgeCliTest {
 	}
 
 	@Test
+	void buildEmitsGraphIrAndAManifest(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("lin.forge"), "def lin(x: Tensor[\"B\", \"K\", f32], w: Tensor[\"K\", \"N\", f32]) -> Tensor[\"B\", \"N\", f32]:\n    return x @ w\n");
+		Result printed = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph");
+		assertEquals(0, printed.exit(), printed.err());
+		assertTrue(printed.out().contains("%2 = matmul %0, %1 : [B,K] f32, [K,N] f32 -> [B,N] f32  // 2:12"), printed.out());
+		Result written = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--out", "out");
+		assertEquals(0, written.exit(), written.err());
+		assertTrue(Files.readString(dir.resolve("out/lin.graph")).startsWith("func @lin("));
+		assertTrue(Files.readString(dir.resolve("out/manifest.json")).contains("\"graph\": \"lin.graph\""));
+		Result tile = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile");
+		assertEquals(2, tile.exit());
+		assertTrue(tile.err().contains("--emit tile is not available yet"), tile.err());
+		Files.writeString(dir.resolve("bad.forge"), "def f(x: Tensor[\"S\", f32], y: Tensor[\"T\", f32]):\n    return x + y\n");
+		Result bad = forge(dir, Map.of(), "build", "bad.forge", "--emit", "graph");
+		assertEquals(1, bad.exit());
+		assertTrue(bad.out().endsWith("build stopped: 1 error\n"), bad.out());
+	}
+
+	@Test
 	void versionAndHelp() throws Exception {
 		assertTrue(forge("version").out().startsWith("forge "));
 		Result help = forge("help");

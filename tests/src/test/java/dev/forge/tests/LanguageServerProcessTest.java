@@ -36,7 +36,6 @@ import org.eclipse.lsp4j.TextDocumentIdentifier;
 import org.eclipse.lsp4j.TextDocumentItem;
 import org.eclipse.lsp4j.VersionedTextDocumentIdentifier;
 import org.eclipse.lsp4j.jsonrpc.Launcher;
-import org.eclipse.lsp4j.launch.LSPLauncher;
 import org.eclipse.lsp4j.services.LanguageClient;
 import org.eclipse.lsp4j.services.LanguageServer;
 import org.junit.jupiter.api.AfterEach;
@@ -62,8 +61,14 @@ class LanguageServerProcessTest {
 	@TempDir
 	Path workspace;
 
+	/** The server's interface as a client sees it: LSP plus Forge's own requests. */
+	public interface ForgeServer extends LanguageServer {
+		@org.eclipse.lsp4j.jsonrpc.services.JsonRequest("forge/ir")
+		java.util.concurrent.CompletableFuture<com.google.gson.JsonObject> ir(com.google.gson.JsonObject params);
+	}
+
 	private Process process;
-	private LanguageServer server;
+	private ForgeServer server;
 	private final Map<String, List<Diagnostic>> diagnostics = new ConcurrentHashMap<>();
 	private final StringBuilder stderr = new StringBuilder();
 
@@ -96,7 +101,7 @@ class LanguageServerProcessTest {
 			public void logMessage(MessageParams message) {
 			}
 		};
-		Launcher<LanguageServer> launcher = LSPLauncher.createClientLauncher(client, process.getInputStream(), process.getOutputStream());
+		Launcher<ForgeServer> launcher = Launcher.createLauncher(client, ForgeServer.class, process.getInputStream(), process.getOutputStream());
 		launcher.startListening();
 		server = launcher.getRemoteProxy();
 		InitializeParams init = new InitializeParams();
@@ -169,11 +174,28 @@ class LanguageServerProcessTest {
 	void hoverShowsShapesAndSignatures() throws Exception {
 		String uri = open("block.forge", BLOCK.replace("\"K\", \"N\"", "\"D\", \"N\""));
 		assertEquals("```forge\nh: Tensor[\"B\",\"S\",\"N\", bf16]\n```\n\n3-D tensor, shape `[B,S,N]`, bf16", hover(uri, 3, 4));
-		assertEquals("```forge\ndef block(x: Tensor[\"B\",\"S\",\"D\", bf16], w: Tensor[\"D\",\"N\", bf16]) -> Tensor[\"B\",\"S\",\"N\", bf16]\n```\n\n"
-				+ "A projection with the wrong weight.", hover(uri, 1, 6));
+		String def = hover(uri, 1, 6);
+		assertTrue(def.startsWith("```forge\ndef block(x: Tensor[\"B\",\"S\",\"D\", bf16], w: Tensor[\"D\",\"N\", bf16]) -> Tensor[\"B\",\"S\",\"N\", bf16]\n```\n\n"
+				+ "A projection with the wrong weight.\n\n---\n\n**Graph IR**\n```forge-ir\nfunc @block("), def);
+		assertTrue(def.contains("= matmul %0, %1 : [B,S,D] bf16, [D,N] bf16 -> [B,S,N] bf16"), def);
 		String builtin = hover(uri, 4, 13);
 		assertTrue(builtin.startsWith("```forge\ndef rmsnorm(x: Tensor[\"*S\",\"D\", T]"), builtin);
 		assertTrue(builtin.contains("x / sqrt(mean(x*x, last axis) + eps)"), builtin);
+	}
+
+	@Test
+	void irRequestReturnsGraphIrAndSaysWhatIsNotBuilt() throws Exception {
+		String uri = open("block.forge", BLOCK.replace("\"K\", \"N\"", "\"D\", \"N\""));
+		com.google.gson.JsonObject params = new com.google.gson.JsonObject();
+		params.addProperty("uri", uri);
+		params.addProperty("function", "block");
+		params.addProperty("level", "graph");
+		String text = server.ir(params).get(30, TimeUnit.SECONDS).get("text").getAsString();
+		assertTrue(text.startsWith("func @block(%0 x: [B,S,D] bf16, %1 w: [D,N] bf16) -> ([B,S,N] bf16) {"), text);
+		params.addProperty("level", "tile");
+		var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+				() -> server.ir(params).get(30, TimeUnit.SECONDS));
+		assertTrue(failure.getCause().getMessage().contains("the tile level is not built yet"), failure.getCause().getMessage());
 	}
 
 	@Test
