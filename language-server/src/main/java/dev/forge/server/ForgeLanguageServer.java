@@ -16,6 +16,7 @@ import org.eclipse.lsp4j.CodeActionParams;
 import org.eclipse.lsp4j.Command;
 import org.eclipse.lsp4j.DefinitionParams;
 import org.eclipse.lsp4j.Diagnostic;
+import org.eclipse.lsp4j.DocumentFormattingParams;
 import org.eclipse.lsp4j.FoldingRange;
 import org.eclipse.lsp4j.FoldingRangeKind;
 import org.eclipse.lsp4j.FoldingRangeRequestParams;
@@ -52,6 +53,7 @@ import org.eclipse.xtext.util.CancelIndicator;
 
 import dev.forge.ide.completion.ForgeCompletions;
 import dev.forge.ide.folding.BlockFolding;
+import dev.forge.ide.format.SafeFormatting;
 import dev.forge.ide.navigation.Occurrences;
 import dev.forge.ide.quickfix.QuickFixes;
 
@@ -69,6 +71,8 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		capabilities.setInlayHintProvider(true);
 		capabilities.setRenameProvider(true);
 		capabilities.setFoldingRangeProvider(true);
+		capabilities.setDocumentFormattingProvider(true);
+		capabilities.setDocumentRangeFormattingProvider(false);
 		capabilities.setCodeActionProvider(true);
 		capabilities.setReferencesProvider(true);
 		capabilities.setDefinitionProvider(true);
@@ -277,6 +281,20 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			}
 		}
 		return null;
+	}
+
+	/** Whole-document formatting with {@link SafeFormatting}: no edit when the file does not parse. */
+	@Override
+	public CompletableFuture<List<? extends TextEdit>> formatting(DocumentFormattingParams params) {
+		URI uri = getURI(params.getTextDocument());
+		return getRequestManager().runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
+			String text = document.getContents();
+			String formatted = SafeFormatting.format(text);
+			if (formatted == null || formatted.equals(text)) {
+				return List.<TextEdit>of();
+			}
+			return List.of(new TextEdit(new Range(document.getPosition(0), document.getPosition(text.length())), formatted));
+		}));
 	}
 
 	@Override

@@ -199,6 +199,18 @@ class LanguageServerProcessTest {
 	}
 
 	@Test
+	void formattingNormalizesSpacingAndIndentation() throws Exception {
+		String uri = open("fmt.forge", "def f(x:Tensor[\"S\",f32])->Tensor[\"S\",f32]:\n  y=x*2\n  return y\n");
+		var edits = server.getTextDocumentService().formatting(new org.eclipse.lsp4j.DocumentFormattingParams(new TextDocumentIdentifier(uri),
+				new org.eclipse.lsp4j.FormattingOptions(4, true))).get(30, TimeUnit.SECONDS);
+		assertEquals(1, edits.size());
+		assertEquals("def f(x: Tensor[\"S\", f32]) -> Tensor[\"S\", f32]:\n    y = x*2\n    return y\n", edits.get(0).getNewText());
+		String broken = open("broken-fmt.forge", "def f(:\n");
+		assertEquals(List.of(), server.getTextDocumentService().formatting(new org.eclipse.lsp4j.DocumentFormattingParams(new TextDocumentIdentifier(broken),
+				new org.eclipse.lsp4j.FormattingOptions(4, true))).get(30, TimeUnit.SECONDS));
+	}
+
+	@Test
 	void inlayHintsShowInferredShapes() throws Exception {
 		String uri = open("block.forge", BLOCK.replace("\"K\", \"N\"", "\"D\", \"N\""));
 		List<InlayHint> hints = server.getTextDocumentService()
