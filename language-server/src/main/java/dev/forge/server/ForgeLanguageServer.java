@@ -159,7 +159,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		});
 	}
 
-	/** Renames a name and its uses in the file (a top-level function's importers are not renamed yet). */
+	/** Renames a name and its uses; a top-level function also in the files that import it. */
 	@Override
 	public CompletableFuture<WorkspaceEdit> rename(RenameParams params) {
 		URI uri = getURI(params.getTextDocument());
@@ -176,11 +176,36 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			if (definition == null) {
 				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams, "nothing to rename here: not a name defined in this workspace", null));
 			}
-			List<TextEdit> edits = new ArrayList<>();
-			for (Occurrences.Place place : occurrences.occurrences(xtext, definition)) {
-				edits.add(new TextEdit(new Range(document.getPosition(place.offset()), document.getPosition(place.offset() + place.length())), params.getNewName()));
+			// The file itself, the definition's file, and for a top-level function every file that imports it.
+			java.util.LinkedHashSet<XtextResource> files = new java.util.LinkedHashSet<>(List.of(xtext));
+			if (definition.eResource() instanceof XtextResource home) {
+				files.add(home);
 			}
-			edit.getChanges().put(params.getTextDocument().getUri(), edits);
+			if (definition instanceof FunctionDef f && f.eContainer() instanceof dev.forge.forge.Module && xtext.getResourceSet() != null) {
+				URI target = org.eclipse.emf.ecore.util.EcoreUtil.getURI(definition);
+				var index = xtext.getResourceServiceProvider().get(org.eclipse.xtext.resource.impl.ResourceDescriptionsProvider.class)
+						.getResourceDescriptions(xtext.getResourceSet());
+				for (var description : index.getAllResourceDescriptions()) {
+					for (var reference : description.getReferenceDescriptions()) {
+						if (reference.getTargetEObjectUri().equals(target)
+								&& xtext.getResourceSet().getResource(description.getURI(), true) instanceof XtextResource importer) {
+							files.add(importer);
+						}
+					}
+				}
+			}
+			for (XtextResource file : files) {
+				String text = file.getParseResult().getRootNode().getText();
+				org.eclipse.xtext.ide.server.Document fileDocument = file == xtext ? document : new org.eclipse.xtext.ide.server.Document(0, text);
+				List<TextEdit> edits = new ArrayList<>();
+				for (Occurrences.Place place : occurrences.occurrences(file, definition)) {
+					edits.add(new TextEdit(new Range(fileDocument.getPosition(place.offset()), fileDocument.getPosition(place.offset() + place.length())),
+							params.getNewName()));
+				}
+				if (!edits.isEmpty()) {
+					edit.getChanges().put(file == xtext ? params.getTextDocument().getUri() : file.getURI().toString(), edits);
+				}
+			}
 			return edit;
 		}));
 	}

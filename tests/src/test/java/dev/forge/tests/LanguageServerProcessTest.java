@@ -268,6 +268,17 @@ class LanguageServerProcessTest {
 	}
 
 	@Test
+	void renamingAFunctionRenamesItsImportsInOtherFiles() throws Exception {
+		String lib = open("layers.forge", "def linear(x: Tensor[\"S\", f32]) -> Tensor[\"S\", f32]:\n    return x\n");
+		String user = open("model.forge", "from layers import linear\n\ndef model(x: Tensor[\"S\", f32]) -> Tensor[\"S\", f32]:\n    return linear(x)\n");
+		awaitDiagnostics(user, List::isEmpty);
+		var edit = server.getTextDocumentService().rename(new org.eclipse.lsp4j.RenameParams(new TextDocumentIdentifier(user), new Position(3, 12), "dense"))
+				.get(30, TimeUnit.SECONDS);
+		assertEquals(List.of(new Position(0, 4)), edit.getChanges().get(lib).stream().map(e -> e.getRange().getStart()).toList());
+		assertEquals(List.of(new Position(0, 19), new Position(3, 11)), edit.getChanges().get(user).stream().map(e -> e.getRange().getStart()).toList());
+	}
+
+	@Test
 	void signatureHelpFollowsTheArgumentBeingTyped() throws Exception {
 		String uri = open("sig.forge", NAVIGATE + "z = scale(v, by=\n");
 		var help = server.getTextDocumentService().signatureHelp(new org.eclipse.lsp4j.SignatureHelpParams(new TextDocumentIdentifier(uri), new Position(6, 16)))

@@ -76,10 +76,27 @@ public class Occurrences {
 				out.add(def);
 			}
 		}
+		// `from nn import mlp` names the definition too (an alias keeps the uses apart).
+		if (!resource.getContents().isEmpty() && resource.getContents().get(0) instanceof dev.forge.forge.Module module) {
+			for (EObject item : module.getBody()) {
+				if (item instanceof dev.forge.forge.FromImport from) {
+					for (ImportedName n : from.getNames()) {
+						if (n.getFunction() == definition) {
+							for (INode node : NodeModelUtils.findNodesForFeature(n, ForgePackage.Literals.IMPORTED_NAME__FUNCTION)) {
+								out.add(new Place(resource, node.getOffset(), node.getLength()));
+							}
+						}
+					}
+				}
+			}
+		}
 		TypeCheckResult result = typeSystem.check(resource);
 		for (var entry : result.definitions().entrySet()) {
 			EObject target = entry.getValue();
 			if (target instanceof ImportedName imported && imported.getFunction() == definition) {
+				if (imported.getAlias() != null) {
+					continue; // uses of an alias are not uses of the name
+				}
 				target = definition;
 			}
 			if (target == definition && entry.getKey() != definition) {
