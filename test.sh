@@ -23,5 +23,5 @@ JAVA_HOME="$FORGE_JAVA_HOME" mvn -B verify "${maven_args[@]}"
 if [ "$editor" = 1 ]; then
   echo "== VS Code extension: setup, package, grammar tests, end-to-end in code-server =="
   vscode-extension/test/setup.sh
-  (cd vscode-extension && npm run package && npm test && node test/e2e.mjs && node test/e2e.mjs --stub-server)
+  (cd vscode-extension && npm run package && npm test && node test/bundled.mjs && node test/e2e.mjs && node test/e2e.mjs --stub-server)
 fi

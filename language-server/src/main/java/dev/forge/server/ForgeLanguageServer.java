@@ -65,6 +65,30 @@ import dev.forge.ide.hints.ShapeHints;
  */
 public class ForgeLanguageServer extends LanguageServerImpl {
 
+	/**
+	 * A client without a folder (VS Code with a single file open) sends no root: Xtext needs one, so
+	 * the server gets an empty folder of its own; open files are still checked.
+	 */
+	@Override
+	protected URI getBaseDir(InitializeParams params) {
+		URI base = null;
+		try {
+			base = super.getBaseDir(params);
+		} catch (RuntimeException e) {
+			// no root in the request
+		}
+		if (base != null) {
+			return base;
+		}
+		try {
+			java.nio.file.Path empty = java.nio.file.Files.createTempDirectory("forge-no-workspace");
+			empty.toFile().deleteOnExit();
+			return URI.createFileURI(empty.toString() + "/");
+		} catch (java.io.IOException e) {
+			return URI.createFileURI(System.getProperty("java.io.tmpdir") + "/");
+		}
+	}
+
 	@Override
 	protected ServerCapabilities createServerCapabilities(InitializeParams params) {
 		ServerCapabilities capabilities = super.createServerCapabilities(params);
