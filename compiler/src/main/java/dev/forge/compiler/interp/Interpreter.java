@@ -222,22 +222,7 @@ public final class Interpreter {
 				throw new InterpreterException("cannot broadcast " + Arrays.toString(in) + " to " + Arrays.toString(out));
 			}
 		}
-		double[] src = x.raw();
-		double[] dst = new double[Math.toIntExact(NdArray.size(out))];
-		long[] idx = new long[rank];
-		long offset = 0;
-		for (int n = 0; n < dst.length; n++) {
-			dst[n] = src[(int) offset];
-			for (int i = rank - 1; i >= 0; i--) {
-				idx[i]++;
-				offset += strides[i];
-				if (idx[i] < out[i]) {
-					break;
-				}
-				offset -= strides[i] * idx[i];
-				idx[i] = 0;
-			}
-		}
+		double[] dst = gather(x.raw(), out, strides, Math.toIntExact(NdArray.size(out)));
 		return dst;
 	}
 
@@ -353,22 +338,7 @@ public final class Interpreter {
 			out[i] = in[perm.get(i)];
 			strides[i] = inStrides[perm.get(i)];
 		}
-		double[] src = x.raw();
-		double[] dst = new double[src.length];
-		long[] idx = new long[rank];
-		long offset = 0;
-		for (int n = 0; n < dst.length; n++) {
-			dst[n] = src[(int) offset];
-			for (int i = rank - 1; i >= 0; i--) {
-				idx[i]++;
-				offset += strides[i];
-				if (idx[i] < out[i]) {
-					break;
-				}
-				offset -= strides[i] * idx[i];
-				idx[i] = 0;
-			}
-		}
+		double[] dst = gather(x.raw(), out, strides, x.raw().length);
 		return NdArray.wrap(out, dst);
 	}
 
@@ -440,5 +410,29 @@ public final class Interpreter {
 			r = 1.0 - Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * f);
 		}
 		return x < 0 ? -r : r;
+	}
+
+	/**
+	 * Reads {@code count} elements of {@code src} in row-major order of {@code shape}, stepping by
+	 * {@code strides} (0 for a broadcast axis, permuted strides for a transpose).
+	 */
+	private static double[] gather(double[] src, long[] shape, long[] strides, int count) {
+		int rank = shape.length;
+		double[] dst = new double[count];
+		long[] idx = new long[rank];
+		long offset = 0;
+		for (int n = 0; n < count; n++) {
+			dst[n] = src[(int) offset];
+			for (int i = rank - 1; i >= 0; i--) {
+				idx[i]++;
+				offset += strides[i];
+				if (idx[i] < shape[i]) {
+					break;
+				}
+				offset -= strides[i] * idx[i];
+				idx[i] = 0;
+			}
+		}
+		return dst;
 	}
 }
