@@ -26,7 +26,7 @@ public final class Main {
 			commands:
 			  check PATH...          parse, link and validate .forge files or folders
 			        --format text|json|sarif   how to print diagnostics (default text)
-			  build PATH... --emit graph [--out DIR]
+			  build PATH... --emit graph [--out DIR] [--dump-after=STAGE|all]
 			                         lower every function and print (or write) its Graph IR;
 			                         tile, llvm, ptx, asm and obj come with the next compiler stages
 			  lsp                    run the language server over stdio (for editors)
@@ -80,6 +80,7 @@ public final class Main {
 
 	private static int build(String[] args, PrintStream out) {
 		String emit = null;
+		String dumpAfter = null;
 		java.nio.file.Path outDir = null;
 		List<Path> paths = new ArrayList<>();
 		for (int i = 0; i < args.length; i++) {
@@ -97,6 +98,12 @@ public final class Main {
 							throw new UsageException("--target " + value + ": only the host target exists so far");
 						}
 					}
+				}
+			} else if (arg.startsWith("--dump-after=")) {
+				dumpAfter = arg.substring("--dump-after=".length());
+				List<String> stages = dev.forge.compiler.graph.GraphPipeline.stageNames();
+				if (!dumpAfter.equals("all") && !stages.contains(dumpAfter)) {
+					throw new UsageException("--dump-after=" + dumpAfter + ": the stages are " + String.join(", ", stages) + " (or all)");
 				}
 			} else if (arg.startsWith("-")) {
 				throw new UsageException("unknown option '" + arg + "' for build");
@@ -124,7 +131,7 @@ public final class Main {
 		}
 		com.google.gson.JsonArray manifest = new com.google.gson.JsonArray();
 		for (var entry : workspace.requested().entrySet()) {
-			String text = dev.forge.driver.GraphIr.print(entry.getValue());
+			String text = dev.forge.driver.GraphIr.print(entry.getValue(), dumpAfter);
 			if (outDir == null) {
 				out.println("// " + entry.getKey());
 				out.print(text);

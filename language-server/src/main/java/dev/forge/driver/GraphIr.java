@@ -8,6 +8,7 @@ import org.eclipse.xtext.resource.XtextResource;
 
 import dev.forge.ForgeLanguage;
 import dev.forge.compiler.graph.GraphFunction;
+import dev.forge.compiler.graph.GraphPipeline;
 import dev.forge.compiler.graph.GraphPrinter;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.compiler.graph.Lowering;
@@ -40,9 +41,15 @@ public final class GraphIr {
 	}
 
 	public static Lowered of(XtextResource resource, FunctionDef def) {
+		return of(resource, def, (stage, graph) -> {
+		});
+	}
+
+	/** Lowers and runs the Graph IR passes; {@code afterStage} sees the IR after each stage (for --dump-after). */
+	public static Lowered of(XtextResource resource, FunctionDef def, java.util.function.BiConsumer<String, GraphFunction> afterStage) {
 		TypeCheckResult types = ForgeLanguage.injector().getInstance(TypeSystem.class).check(resource);
 		try {
-			GraphFunction graph = Lowering.lower(def, types);
+			GraphFunction graph = GraphPipeline.run(Lowering.lower(def, types), afterStage);
 			return new Lowered(def.getName(), GraphPrinter.print(graph), null);
 		} catch (LoweringException e) {
 			return new Lowered(def.getName(), null, e.located());
@@ -51,8 +58,33 @@ public final class GraphIr {
 
 	/** The whole file: each function's IR, or a `# name: not lowered: reason` line. */
 	public static String print(XtextResource resource) {
+		return print(resource, null);
+	}
+
+	/**
+	 * The whole file; with {@code dumpAfter} ("all" or a stage name) each function's IR after those
+	 * stages too, each under a `// after STAGE` line.
+	 */
+	public static String print(XtextResource resource, String dumpAfter) {
+		List<Lowered> lowered = new ArrayList<>();
+		List<String> dumps = new ArrayList<>();
+		if (!resource.getContents().isEmpty() && resource.getContents().get(0) instanceof Module module) {
+			for (EObject item : module.getBody()) {
+				if (item instanceof FunctionDef def && def.getName() != null) {
+					lowered.add(of(resource, def, (stage, graph) -> {
+						if (dumpAfter != null && (dumpAfter.equals("all") || dumpAfter.equals(stage))) {
+							dumps.add("// after " + stage + "\n" + GraphPrinter.print(graph));
+						}
+					}));
+				}
+			}
+		}
 		StringBuilder out = new StringBuilder();
-		for (Lowered l : of(resource)) {
+		dumps.forEach(d -> out.append(d).append('\n'));
+		if (dumpAfter != null) {
+			out.append("// result\n");
+		}
+		for (Lowered l : lowered) {
 			if (!out.isEmpty()) {
 				out.append('\n');
 			}

@@ -153,6 +153,12 @@ class ForgeCliTest {
 		assertEquals(0, written.exit(), written.err());
 		assertTrue(Files.readString(dir.resolve("out/lin.graph")).startsWith("func @lin("));
 		assertTrue(Files.readString(dir.resolve("out/manifest.json")).contains("\"graph\": \"lin.graph\""));
+		Result dumped = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--dump-after=all");
+		assertTrue(dumped.out().contains("// after lower\nfunc @lin(") && dumped.out().contains("// after dce\nfunc @lin(")
+				&& dumped.out().contains("// result\nfunc @lin("), dumped.out());
+		Result badStage = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--dump-after=fuse");
+		assertEquals(2, badStage.exit());
+		assertTrue(badStage.err().contains("the stages are lower, dce (or all)"), badStage.err());
 		Result tile = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile");
 		assertEquals(2, tile.exit());
 		assertTrue(tile.err().contains("--emit tile is not available yet"), tile.err());
