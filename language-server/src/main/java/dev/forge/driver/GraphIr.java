@@ -27,19 +27,6 @@ public final class GraphIr {
 	public record Lowered(String function, String text, String notLowered) {
 	}
 
-	public static List<Lowered> of(XtextResource resource) {
-		List<Lowered> out = new ArrayList<>();
-		if (resource.getContents().isEmpty() || !(resource.getContents().get(0) instanceof Module module)) {
-			return out;
-		}
-		for (EObject item : module.getBody()) {
-			if (item instanceof FunctionDef def && def.getName() != null) {
-				out.add(of(resource, def));
-			}
-		}
-		return out;
-	}
-
 	public static Lowered of(XtextResource resource, FunctionDef def) {
 		return of(resource, def, (stage, graph) -> {
 		});
@@ -84,8 +71,9 @@ public final class GraphIr {
 		if (dumpAfter != null) {
 			out.append("// result\n");
 		}
-		for (Lowered l : lowered) {
-			if (!out.isEmpty()) {
+		for (int i = 0; i < lowered.size(); i++) {
+			Lowered l = lowered.get(i);
+			if (i > 0) {
 				out.append('\n');
 			}
 			out.append(l.text() != null ? l.text() : "# " + l.function() + ": not lowered: " + l.notLowered() + "\n");
