@@ -381,14 +381,15 @@ async function stubChecks(page) {
   await check('code lenses Run | Profile | Show Tile IR above each def', async () => {
     const texts = await waitFor('code lenses', async () => {
       const t = await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts();
-      return t.length >= 3 ? t : undefined;
-    }, 15000);
+      // Lens rows render before their commands resolve: wait until every row shows its commands.
+      return t.length >= 3 && t.every((row) => row.includes('Show Tile IR')) ? t : undefined;
+    }, 30000);
     const flat = texts.map((t) => t.replace(/\s+/g, ' ').trim());
     if (!flat.every((t) => t.includes('Run') && t.includes('Profile') && t.includes('Show Tile IR'))) fail(flat.join(' / '));
     return `${flat.length} lens rows: '${flat[0]}'`;
   });
   await check('the Show Tile IR lens of gemm opens gemm.tile.forge-ir (forge/ir)', async () => {
-    const def = await waitFor('def gemm', () => wordBox(page, 'def gemm', 'gemm'), 10000);
+    const def = await waitFor('def gemm', () => wordBox(page, 'def gemm', 'gemm'), 30000);
     const links = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Show Tile IR' });
     let best;
     for (let i = 0; i < (await links.count()); i++) {
