@@ -100,6 +100,14 @@ public final class GraphBuilder {
 		return add(new Op.DimValue(fresh(new Type.Tensor(List.of(), dtype)), dim, at));
 	}
 
+	public Value select(Value cond, Value a, Value b, SourceRange at) {
+		return add(new Op.Select(fresh(ShapeRules.select(cond.type(), a.type(), b.type())), cond, a, b, at));
+	}
+
+	public Value iota(List<Dim> dims, int axis, SourceRange at) {
+		return add(new Op.Iota(fresh(ShapeRules.iota(new Type.Tensor(dims, DType.I64), axis)), axis, at));
+	}
+
 	public Value concat(List<Value> inputs, int axis, SourceRange at) {
 		return add(new Op.Concat(fresh(ShapeRules.concat(inputs.stream().map(Value::type).toList(), axis)), inputs, axis, at));
 	}

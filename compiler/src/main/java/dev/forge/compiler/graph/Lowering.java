@@ -665,6 +665,19 @@ public final class Lowering {
 				return new TensorOp(elementwise(name.equals("maximum") ? BinaryKind.MAX : BinaryKind.MIN, required(args, "a", c), required(args, "b", c), c, f));
 			case "matmul":
 				return matmul(required(args, "a", c), required(args, "b", c), c);
+			case "where": {
+				Value cond = materialize(required(args, "condition", c), DType.BOOL, at);
+				Operand a = required(args, "a", c);
+				Operand b = required(args, "b", c);
+				Type.Tensor expected = f.expected(c);
+				DType dt = expected != null ? expected.dtype() : promote(strongDtype(a), strongDtype(b));
+				return new TensorOp(builder.select(cond, materialize(a, dt, at), materialize(b, dt, at), at));
+			}
+			case "dropout":
+				// Compiled functions run in inference mode, where dropout is the identity (as torch's eval()).
+				return new TensorOp(tensor(args, "x", c));
+			case "attention":
+				return new TensorOp(attention(args, sig, c));
 			case "sum", "mean", "max", "min": {
 				Value x = tensor(args, "x", c);
 				return new TensorOp(builder.reduce(ReduceKind.valueOf(name.toUpperCase(java.util.Locale.ROOT)), x, axes(args, x, c, true),
@@ -783,6 +796,53 @@ public final class Lowering {
 			default:
 				throw unsupported("the builtin '" + name + "'", c);
 		}
+	}
+
+	/**
+	 * softmax(q @ k^T * scale [+ causal mask]) @ v with the softmax in f32 (dropout is the identity
+	 * in inference). The causal mask lets query i see keys j <= i + (Sk - Sq), aligning the last
+	 * query with the last key as a KV cache does.
+	 */
+	private Value attention(Map<String, Operand> args, Signature sig, Call c) throws LoweringException {
+		SourceRange at = range(c);
+		Value q = tensor(args, "q", c);
+		Value k = tensor(args, "k", c);
+		Value v = tensor(args, "v", c);
+		if (args.get("cache") != null && !(args.get("cache") instanceof NoneV)) {
+			throw unsupported("attention with a KV cache", c);
+		}
+		int r = k.rank();
+		List<Integer> swap = new ArrayList<>();
+		for (int i = 0; i < r; i++) {
+			swap.add(i == r - 2 ? r - 1 : i == r - 1 ? r - 2 : i);
+		}
+		DType dt = q.type().dtype();
+		Value scores = builder.cast(builder.matmul(q, builder.transpose(k, swap, at), at), DType.F32, at);
+		Operand scaleArg = args.get("scale");
+		Value scale;
+		if (scaleArg == null || scaleArg instanceof NoneV) {
+			Dim dh = q.type().dims().get(q.rank() - 1);
+			scale = builder.unary(UnaryKind.RSQRT, builder.dimValue(dh, DType.F32, at), at);
+		} else {
+			scale = materialize(scaleArg, DType.F32, at);
+		}
+		scores = builder.binary(BinaryKind.MUL, scores, scale, at);
+		if (bool(args, "causal", false, c)) {
+			List<Dim> square = scores.type().dims().subList(scores.rank() - 2, scores.rank());
+			Value rows = builder.iota(square, 0, at);
+			Value cols = builder.iota(square, 1, at);
+			Dim offset = square.get(1).minus(square.get(0));
+			if (!offset.isZero()) {
+				rows = builder.binary(BinaryKind.ADD, rows, builder.dimValue(offset, DType.I64, at), at);
+			}
+			Value visible = builder.binary(BinaryKind.LE, cols, rows, at);
+			scores = builder.select(visible, scores, builder.constant(Double.NEGATIVE_INFINITY, DType.F32, at), at);
+		}
+		List<Integer> last = List.of(scores.rank() - 1);
+		Value m = builder.reduce(ReduceKind.MAX, scores, last, true, at);
+		Value e = builder.unary(UnaryKind.EXP, builder.binary(BinaryKind.SUB, scores, m, at), at);
+		Value p = builder.binary(BinaryKind.DIV, e, builder.reduce(ReduceKind.SUM, e, last, true, at), at);
+		return builder.matmul(builder.cast(p, dt, at), v, at);
 	}
 
 	private Operand required(Map<String, Operand> args, String param, Call c) throws LoweringException {

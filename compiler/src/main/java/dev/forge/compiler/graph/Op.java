@@ -110,6 +110,20 @@ public sealed interface Op {
 		}
 	}
 
+	/** Elementwise {@code cond ? a : b} ({@code where}) with NumPy broadcasting; cond is bool, a and b one dtype. */
+	record Select(Value result, Value cond, Value a, Value b, SourceRange range) implements Op {
+		public List<Value> operands() {
+			return List.of(cond, a, b);
+		}
+	}
+
+	/** Each element is its own index along {@code axis} (for masks such as causal attention's); an integer type. */
+	record Iota(Value result, int axis, SourceRange range) implements Op {
+		public List<Value> operands() {
+			return List.of();
+		}
+	}
+
 	/** The text-form name of an op. */
 	static String mnemonic(Op op) {
 		return switch (op) {
@@ -124,6 +138,8 @@ public sealed interface Op {
 			case Constant c -> "constant";
 			case DimValue d -> "dim";
 			case Concat c -> "concat";
+			case Select s -> "select";
+			case Iota i -> "iota";
 		};
 	}
 }

@@ -35,7 +35,26 @@ public final class ShapeRules {
 			case Op.Constant c -> scalar(c.result().type());
 			case Op.DimValue d -> scalar(d.result().type());
 			case Op.Concat c -> concat(c.inputs().stream().map(Value::type).toList(), c.axis());
+			case Op.Select s -> select(s.cond().type(), s.a().type(), s.b().type());
+			case Op.Iota i -> iota(i.result().type(), i.axis());
 		};
+	}
+
+	public static Type.Tensor select(Type.Tensor cond, Type.Tensor a, Type.Tensor b) {
+		wellFormed(cond);
+		if (cond.dtype() != DType.BOOL) {
+			throw new IllegalArgumentException("the condition is " + cond.dtype().sourceName() + ", not bool");
+		}
+		Type.Tensor ab = binary(BinaryKind.ADD, a, b);
+		return new Type.Tensor(broadcast(cond.dims(), ab.dims()), ab.dtype());
+	}
+
+	public static Type.Tensor iota(Type.Tensor t, int axis) {
+		wellFormed(t);
+		if (!t.dtype().isInteger() || axis < 0 || axis >= t.dims().size()) {
+			throw new IllegalArgumentException("iota needs an integer type and one of its axes, got " + show(t) + " axis " + axis);
+		}
+		return t;
 	}
 
 	public static Type.Tensor wellFormed(Type.Tensor t) {

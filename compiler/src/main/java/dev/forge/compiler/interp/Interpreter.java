@@ -128,50 +128,37 @@ public final class Interpreter {
 			case Op.Constant c -> NdArray.scalar(c.value());
 			case Op.DimValue d -> NdArray.scalar(dim(d.dim(), dims));
 			case Op.Concat c -> concat(c.inputs().stream().map(v -> env.get(v.id())).toList(), c.axis());
+			case Op.Select s -> select(env.get(s.cond().id()), env.get(s.a().id()), env.get(s.b().id()));
+			case Op.Iota i -> iota(shape(i.result().type(), dims), i.axis());
 		};
+	}
+
+	private static NdArray select(NdArray cond, NdArray a, NdArray b) {
+		long[] out = broadcastShape(cond.shape(), broadcastShape(a.shape(), b.shape()));
+		double[] c = broadcast(cond, out);
+		double[] x = broadcast(a, out);
+		double[] y = broadcast(b, out);
+		for (int i = 0; i < x.length; i++) {
+			x[i] = c[i] != 0 ? x[i] : y[i];
+		}
+		return NdArray.wrap(out, x);
+	}
+
+	private static NdArray iota(long[] shape, int axis) {
+		double[] d = new double[Math.toIntExact(NdArray.size(shape))];
+		long[] strides = NdArray.strides(shape);
+		for (int i = 0; i < d.length; i++) {
+			d[i] = (i / strides[axis]) % shape[axis];
+		}
+		return NdArray.wrap(shape, d);
 	}
 
 	// ------------------------------------------------------------------ elementwise
 
-	static double unary(UnaryKind kind, double x) {
-		return switch (kind) {
-			case NEG -> -x;
-			case EXP -> Math.exp(x);
-			case LOG -> Math.log(x);
-			case SQRT -> Math.sqrt(x);
-			case RSQRT -> 1.0 / Math.sqrt(x);
-			case TANH -> Math.tanh(x);
-			case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
-			case RELU -> x > 0 ? x : 0.0;
-			case GELU -> 0.5 * x * (1.0 + erf(x / Math.sqrt(2.0)));
-			case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x)));
-			case SILU -> x / (1.0 + Math.exp(-x));
-			case ABS -> Math.abs(x);
-		};
-	}
-
-	static double binary(BinaryKind kind, double a, double b) {
-		return switch (kind) {
-			case ADD -> a + b;
-			case SUB -> a - b;
-			case MUL -> a * b;
-			case DIV -> a / b;
-			case MAX -> Math.max(a, b);
-			case MIN -> Math.min(a, b);
-			case POW -> Math.pow(a, b);
-			case EQ -> a == b ? 1 : 0;
-			case NE -> a != b ? 1 : 0;
-			case LT -> a < b ? 1 : 0;
-			case LE -> a <= b ? 1 : 0;
-			case GT -> a > b ? 1 : 0;
-			case GE -> a >= b ? 1 : 0;
-		};
-	}
-
 	private static NdArray map(NdArray x, UnaryKind kind) {
 		double[] d = x.data();
 		for (int i = 0; i < d.length; i++) {
-			d[i] = unary(kind, d[i]);
+			d[i] = Elementwise.unary(kind, d[i]);
 		}
 		return NdArray.wrap(x.shape(), d);
 	}
@@ -181,7 +168,7 @@ public final class Interpreter {
 		double[] x = broadcast(a, out);
 		double[] y = broadcast(b, out);
 		for (int i = 0; i < x.length; i++) {
-			x[i] = binary(kind, x[i], y[i]);
+			x[i] = Elementwise.binary(kind, x[i], y[i]);
 		}
 		return NdArray.wrap(out, x);
 	}
@@ -373,43 +360,6 @@ public final class Interpreter {
 			}
 		}
 		return NdArray.wrap(out, dst);
-	}
-
-	// ------------------------------------------------------------------ special functions
-
-	/**
-	 * The error function: its Taylor series below 2.5 (terms alternate; at most about 3 digits of
-	 * cancellation), the continued fraction of erfc above. Absolute error below about 1e-13.
-	 */
-	public static double erf(double x) {
-		if (Double.isNaN(x)) {
-			return x;
-		}
-		double ax = Math.abs(x);
-		double r;
-		if (ax < 2.5) {
-			double x2 = ax * ax;
-			double term = ax;
-			double sum = ax;
-			for (int n = 1; n < 200; n++) {
-				term *= -x2 / n;
-				double add = term / (2 * n + 1);
-				sum += add;
-				if (Math.abs(add) < 1e-17 * Math.abs(sum)) {
-					break;
-				}
-			}
-			r = 2.0 / Math.sqrt(Math.PI) * sum;
-		} else if (ax > 6.0) {
-			r = 1.0;
-		} else {
-			double f = ax;
-			for (int k = 200; k >= 1; k--) {
-				f = ax + (k / 2.0) / f;
-			}
-			r = 1.0 - Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * f);
-		}
-		return x < 0 ? -r : r;
 	}
 
 	/**

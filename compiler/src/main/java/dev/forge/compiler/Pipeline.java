@@ -1,0 +1,66 @@
+package dev.forge.compiler;
+
+import java.util.List;
+import java.util.function.BiConsumer;
+
+import dev.forge.compiler.graph.GraphFunction;
+import dev.forge.compiler.graph.GraphPipeline;
+import dev.forge.compiler.graph.GraphPrinter;
+import dev.forge.compiler.graph.LoweringException;
+import dev.forge.compiler.schedule.DefaultSchedule;
+import dev.forge.compiler.schedule.Fusion;
+import dev.forge.compiler.schedule.ScheduleFunction;
+import dev.forge.compiler.schedule.SchedulePrinter;
+import dev.forge.compiler.schedule.ScheduleVerifier;
+import dev.forge.compiler.tile.TileFunction;
+import dev.forge.compiler.tile.TileLowering;
+import dev.forge.compiler.tile.TilePrinter;
+import dev.forge.compiler.tile.TileVerifier;
+import dev.forge.targets.Target;
+
+/**
+ * The whole path from a lowered Graph IR function to Tile IR: the Graph IR passes, fusion, the
+ * default schedule, and the lowering to tiles. The verifier of each IR runs after every stage;
+ * {@code afterStage} sees each stage's name and printed IR (for {@code --dump-after}).
+ */
+public final class Pipeline {
+
+	/** The IRs of one function after the last stage of each level. */
+	public record Compiled(GraphFunction graph, ScheduleFunction schedule, TileFunction tile) {
+	}
+
+	private Pipeline() {
+	}
+
+	/** The names {@code --dump-after} accepts, in order. */
+	public static List<String> stageNames() {
+		return java.util.stream.Stream.concat(GraphPipeline.stageNames().stream(), java.util.stream.Stream.of("fuse", "schedule", "tile"))
+				.toList();
+	}
+
+	public static Compiled compile(GraphFunction lowered, Target target, BiConsumer<String, String> afterStage)
+			throws LoweringException {
+		GraphFunction graph = GraphPipeline.run(lowered, (stage, g) -> afterStage.accept(stage, GraphPrinter.print(g)));
+		ScheduleFunction fused = Fusion.apply(graph);
+		check("fuse", ScheduleVerifier.verify(fused));
+		afterStage.accept("fuse", SchedulePrinter.print(fused));
+		ScheduleFunction scheduled = DefaultSchedule.apply(fused, target);
+		check("schedule", ScheduleVerifier.verify(scheduled));
+		afterStage.accept("schedule", SchedulePrinter.print(scheduled));
+		TileFunction tile = TileLowering.apply(scheduled);
+		check("tile", TileVerifier.verify(tile));
+		afterStage.accept("tile", TilePrinter.print(tile));
+		return new Compiled(graph, scheduled, tile);
+	}
+
+	public static Compiled compile(GraphFunction lowered, Target target) throws LoweringException {
+		return compile(lowered, target, (stage, text) -> {
+		});
+	}
+
+	private static void check(String stage, List<String> problems) {
+		if (!problems.isEmpty()) {
+			throw new IllegalStateException("the stage '" + stage + "' produced invalid IR: " + problems.get(0));
+		}
+	}
+}

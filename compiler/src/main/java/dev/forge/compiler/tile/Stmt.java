@@ -1,0 +1,163 @@
+package dev.forge.compiler.tile;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.forge.compiler.graph.OpKinds.BinaryKind;
+import dev.forge.compiler.graph.OpKinds.ReduceKind;
+import dev.forge.compiler.graph.OpKinds.UnaryKind;
+import dev.forge.compiler.graph.SourceRange;
+
+/**
+ * One statement of a kernel body. Most define one tile value ({@link Def}); {@link Store},
+ * {@link For} and {@link Barrier} are the others. Immutable. The shape rules are in
+ * {@link TileVerifier}; the numeric meaning in {@link TileInterpreter}.
+ */
+public sealed interface Stmt {
+
+	SourceRange range();
+
+	/** A statement that defines exactly one tile value from its operands. */
+	sealed interface Def extends Stmt {
+		TileValue result();
+
+		List<TileValue> operands();
+	}
+
+	/** Reads a tile of the result's shape from argument {@code arg}; out-of-bounds elements read {@code other}. */
+	record Load(TileValue result, String arg, Access access, double other, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of();
+		}
+	}
+
+	/** Writes {@code value} to argument {@code arg}; out-of-bounds elements are skipped. */
+	record Store(String arg, Access access, TileValue value, SourceRange range) implements Stmt {
+	}
+
+	/** A tile with every element {@code value}. */
+	record Full(TileValue result, double value, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of();
+		}
+	}
+
+	/** Element i (along {@code axis}) is {@code origin + i}: the global coordinates of a tile, for masks. */
+	record Iota(TileValue result, int axis, Index origin, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of();
+		}
+	}
+
+	/** Elementwise {@code kind(x)}. */
+	record Unary(UnaryKind kind, TileValue result, TileValue x, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(x);
+		}
+	}
+
+	/** Elementwise with broadcasting of size-1 axes (both operands have the result's rank and dtype). */
+	record Binary(BinaryKind kind, TileValue result, TileValue lhs, TileValue rhs, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(lhs, rhs);
+		}
+	}
+
+	/** Elementwise {@code cond ? a : b} with broadcasting; {@code cond} is bool. */
+	record Select(TileValue result, TileValue cond, TileValue a, TileValue b, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(cond, a, b);
+		}
+	}
+
+	/** Reduces {@code axis}, keeping it with size 1. MEAN divides by {@code count}, the length of the whole reduction. */
+	record Reduce(ReduceKind kind, TileValue result, TileValue x, int axis, Index count, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(x);
+		}
+	}
+
+	/** {@code acc + a @ b}: [M,K] x [K,N] + [M,N], products and sums in the accumulator's dtype. */
+	record Dot(TileValue result, TileValue a, TileValue b, TileValue acc, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(a, b, acc);
+		}
+	}
+
+	/** The same values in the result's dtype (round to nearest even). */
+	record Cast(TileValue result, TileValue x, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(x);
+		}
+	}
+
+	/** The same elements in row-major order with the result's shape (adds or drops size-1 axes, flattens). */
+	record Reshape(TileValue result, TileValue x, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(x);
+		}
+	}
+
+	/** Result axis i is axis {@code perm[i]} of x. */
+	record Transpose(TileValue result, TileValue x, List<Integer> perm, SourceRange range) implements Def {
+		public Transpose {
+			perm = List.copyOf(perm);
+		}
+
+		public List<TileValue> operands() {
+			return List.of(x);
+		}
+	}
+
+	/**
+	 * {@code for var in range(lo, hi, step)}: {@code carried} start as {@code inits}, the body's
+	 * {@code yielded} values become the next iteration's {@code carried}, and the last ones the
+	 * loop's {@code results} (the {@code inits} when it runs zero times).
+	 */
+	record For(String var, Index lo, Index hi, long step, List<TileValue> carried, List<TileValue> inits,
+			List<Stmt> body, List<TileValue> yielded, List<TileValue> results, SourceRange range) implements Stmt {
+		public For {
+			carried = List.copyOf(carried);
+			inits = List.copyOf(inits);
+			body = List.copyOf(body);
+			yielded = List.copyOf(yielded);
+			results = List.copyOf(results);
+		}
+	}
+
+	/** All threads of the program wait here (shared tiles written before are visible after). No-op on the host. */
+	record Barrier(SourceRange range) implements Stmt {
+	}
+
+	/** The mnemonic of a statement in the text form. */
+	static String mnemonic(Stmt stmt) {
+		return switch (stmt) {
+			case Load l -> "load";
+			case Store s -> "store";
+			case Full f -> "full";
+			case Iota i -> "iota";
+			case Unary u -> u.kind().mnemonic();
+			case Binary b -> b.kind().mnemonic();
+			case Select s -> "select";
+			case Reduce r -> r.kind().mnemonic();
+			case Dot d -> "dot";
+			case Cast c -> "cast";
+			case Reshape r -> "reshape";
+			case Transpose t -> "transpose";
+			case For f -> "for";
+			case Barrier b -> "barrier";
+		};
+	}
+
+	/** Every statement of {@code body}, loop bodies included, in order. */
+	static List<Stmt> flatten(List<Stmt> body) {
+		List<Stmt> out = new ArrayList<>();
+		for (Stmt s : body) {
+			out.add(s);
+			if (s instanceof For f) {
+				out.addAll(flatten(f.body()));
+			}
+		}
+		return out;
+	}
+}

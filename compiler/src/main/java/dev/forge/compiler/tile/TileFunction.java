@@ -1,0 +1,29 @@
+package dev.forge.compiler.tile;
+
+import java.util.List;
+
+/**
+ * A compiled function in the Tile IR: its buffers (parameters in order, then results, temporaries
+ * and dim scalars) and the kernels that run one after another. A Graph IR function becomes one
+ * per fused group of ops; a {@code @kernel} of the source becomes exactly one.
+ */
+public record TileFunction(String name, List<Buffer> buffers, List<Kernel> kernels) {
+
+	public TileFunction {
+		buffers = List.copyOf(buffers);
+		kernels = List.copyOf(kernels);
+	}
+
+	public Buffer buffer(String bufferName) {
+		for (Buffer b : buffers) {
+			if (b.name().equals(bufferName)) {
+				return b;
+			}
+		}
+		return null;
+	}
+
+	public List<Buffer> buffers(Buffer.Role role) {
+		return buffers.stream().filter(b -> b.role() == role).toList();
+	}
+}

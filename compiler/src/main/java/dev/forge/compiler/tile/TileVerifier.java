@@ -1,0 +1,354 @@
+package dev.forge.compiler.tile;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.forge.types.DType;
+import dev.forge.types.Dim;
+
+/**
+ * Checks that a Tile IR function is well formed and returns the problems (empty when it is); never
+ * throws. Single assignment, definition before use (a loop body's values are not visible after
+ * it), every result type equal to its statement's shape rule, accesses that fit their arguments,
+ * indices over names that exist, and every output written.
+ */
+public final class TileVerifier {
+
+	private final List<String> problems = new ArrayList<>();
+	private Kernel kernel;
+
+	private TileVerifier() {
+	}
+
+	public static List<String> verify(TileFunction function) {
+		TileVerifier v = new TileVerifier();
+		v.function(function);
+		return v.problems;
+	}
+
+	private void function(TileFunction f) {
+		Set<String> names = new HashSet<>();
+		for (Buffer b : f.buffers()) {
+			if (!names.add(b.name())) {
+				problems.add("buffer '" + b.name() + "' declared twice");
+			}
+			if (b.role() == Buffer.Role.DIM && (b.dim() == null || !b.shape().isEmpty())) {
+				problems.add("dim buffer '" + b.name() + "' must be a scalar with a dim");
+			}
+		}
+		Set<String> written = new HashSet<>();
+		for (Kernel k : f.kernels()) {
+			kernel = k;
+			kernel(f, k, written);
+		}
+		for (Buffer b : f.buffers(Buffer.Role.OUTPUT)) {
+			if (!written.contains(b.name())) {
+				problems.add("output '" + b.name() + "' is never written");
+			}
+		}
+	}
+
+	private void kernel(TileFunction f, Kernel k, Set<String> written) {
+		Set<String> argNames = new HashSet<>();
+		for (KernelArg a : k.args()) {
+			if (!argNames.add(a.name())) {
+				problem("argument '" + a.name() + "' declared twice");
+			}
+			Buffer b = f.buffer(a.buffer());
+			if (b == null) {
+				problem("argument '" + a.name() + "' views unknown buffer '" + a.buffer() + "'");
+				continue;
+			}
+			if (b.dtype() != a.dtype()) {
+				problem("argument '" + a.name() + "' is " + a.dtype().sourceName() + " but buffer '" + b.name() + "' is "
+						+ b.dtype().sourceName());
+			}
+			Dim viewCount = product(a.shape());
+			Dim bufferCount = product(b.shape());
+			// A view splitting D//heads cannot be proven equal symbolically; the runner checks it.
+			if (!viewCount.hasFloorDiv() && !bufferCount.hasFloorDiv() && !viewCount.equals(bufferCount)) {
+				problem("argument '" + a.name() + "' has " + viewCount + " elements but buffer '" + b.name() + "' has "
+						+ bufferCount);
+			}
+			if (a.output()) {
+				written.add(a.buffer());
+				if (b.role() == Buffer.Role.INPUT || b.role() == Buffer.Role.DIM) {
+					problem("argument '" + a.name() + "' writes read-only buffer '" + b.name() + "'");
+				}
+			}
+		}
+		for (Index g : k.grid()) {
+			index(g, Set.of());
+		}
+		body(k.body(), new HashMap<>(), new HashSet<>());
+	}
+
+	private void body(List<Stmt> stmts, Map<Integer, TileType> scope, Set<String> loopVars) {
+		for (Stmt s : stmts) {
+			switch (s) {
+				case Stmt.For f -> {
+					index(f.lo(), loopVars);
+					index(f.hi(), loopVars);
+					if (f.step() <= 0) {
+						problem("for " + f.var() + ": step must be positive");
+					}
+					if (f.carried().size() != f.inits().size() || f.carried().size() != f.yielded().size()
+							|| f.carried().size() != f.results().size()) {
+						problem("for " + f.var() + ": carried, inits, yielded and results differ in number");
+						continue;
+					}
+					Map<Integer, TileType> inner = new HashMap<>(scope);
+					for (int i = 0; i < f.carried().size(); i++) {
+						TileType init = use(f.inits().get(i), scope);
+						if (init != null && !init.equals(f.carried().get(i).type())) {
+							problem("for " + f.var() + ": " + f.carried().get(i) + " is " + f.carried().get(i).type()
+									+ " but starts as " + init);
+						}
+						define(f.carried().get(i), inner);
+					}
+					Set<String> innerVars = new HashSet<>(loopVars);
+					if (!innerVars.add(f.var())) {
+						problem("loop variable '" + f.var() + "' shadows an enclosing one");
+					}
+					body(f.body(), inner, innerVars);
+					for (int i = 0; i < f.yielded().size(); i++) {
+						TileType y = use(f.yielded().get(i), inner);
+						if (y != null && !y.equals(f.carried().get(i).type())) {
+							problem("for " + f.var() + ": yields " + y + " for " + f.carried().get(i) + " of "
+									+ f.carried().get(i).type());
+						}
+					}
+					// Ids are unique across the kernel, so the body's values stay reserved.
+					for (Map.Entry<Integer, TileType> e : inner.entrySet()) {
+						scope.putIfAbsent(e.getKey(), null);
+					}
+					for (int i = 0; i < f.results().size(); i++) {
+						expect(f.results().get(i), f.carried().get(i).type(), s);
+						define(f.results().get(i), scope);
+					}
+				}
+				case Stmt.Store st -> {
+					TileType v = use(st.value(), scope);
+					KernelArg a = kernel.arg(st.arg());
+					if (a != null && !a.output()) {
+						problem("store to '" + st.arg() + "', which is not an output argument");
+					}
+					if (v != null) {
+						access(st.arg(), st.access(), v, loopVars);
+						if (a != null && a.dtype() != v.dtype()) {
+							problem("store of " + v + " to " + a.dtype().sourceName() + " argument '" + a.name() + "'");
+						}
+					}
+				}
+				case Stmt.Barrier b -> {
+				}
+				case Stmt.Def d -> {
+					List<TileType> operands = new ArrayList<>();
+					for (TileValue o : d.operands()) {
+						operands.add(use(o, scope));
+					}
+					if (!operands.contains(null)) {
+						TileType expected = rule(d, operands, loopVars);
+						if (expected != null) {
+							expect(d.result(), expected, d);
+						}
+					}
+					define(d.result(), scope);
+				}
+			}
+		}
+	}
+
+	/** The result type the statement's rule gives, or null (with a problem) when the operands do not fit. */
+	private TileType rule(Stmt.Def d, List<TileType> in, Set<String> loopVars) {
+		return switch (d) {
+			case Stmt.Load l -> {
+				access(l.arg(), l.access(), l.result().type(), loopVars);
+				KernelArg a = kernel.arg(l.arg());
+				yield a == null ? null : l.result().type().withDType(a.dtype());
+			}
+			case Stmt.Full f -> f.result().type();
+			case Stmt.Iota i -> {
+				index(i.origin(), loopVars);
+				if (i.axis() < 0 || i.axis() >= i.result().type().rank() || !i.result().type().dtype().isInteger()) {
+					problem(d.result() + ": iota needs an axis of its integer tile");
+				}
+				yield i.result().type();
+			}
+			case Stmt.Unary u -> in.get(0);
+			case Stmt.Binary b -> {
+				if (in.get(0).dtype() != in.get(1).dtype()) {
+					problem(d.result() + ": operands are " + in.get(0) + " and " + in.get(1));
+					yield null;
+				}
+				TileType t = broadcast(d, in.get(0), in.get(1));
+				yield t == null ? null : b.kind().isComparison() ? t.withDType(DType.BOOL) : t;
+			}
+			case Stmt.Select s -> {
+				if (in.get(0).dtype() != DType.BOOL || in.get(1).dtype() != in.get(2).dtype()) {
+					problem(d.result() + ": select needs a bool condition and operands of one dtype");
+					yield null;
+				}
+				TileType ab = broadcast(d, in.get(1), in.get(2));
+				TileType all = ab == null ? null : broadcast(d, in.get(0).withDType(ab.dtype()), ab);
+				yield all;
+			}
+			case Stmt.Reduce r -> {
+				if (r.axis() < 0 || r.axis() >= in.get(0).rank()) {
+					problem(d.result() + ": axis " + r.axis() + " out of range for " + in.get(0));
+					yield null;
+				}
+				index(r.count(), loopVars);
+				List<Integer> shape = new ArrayList<>(in.get(0).shape());
+				shape.set(r.axis(), 1);
+				yield in.get(0).withShape(shape);
+			}
+			case Stmt.Dot dot -> {
+				TileType a = in.get(0);
+				TileType b = in.get(1);
+				TileType acc = in.get(2);
+				if (a.rank() != 2 || b.rank() != 2 || acc.rank() != 2 || !a.shape().get(1).equals(b.shape().get(0))
+						|| !acc.shape().equals(List.of(a.shape().get(0), b.shape().get(1))) || a.dtype() != b.dtype()) {
+					problem(d.result() + ": dot of " + a + " and " + b + " into " + acc);
+					yield null;
+				}
+				yield acc;
+			}
+			case Stmt.Cast c -> in.get(0).withDType(c.result().type().dtype());
+			case Stmt.Reshape r -> {
+				if (in.get(0).elements() != r.result().type().elements()) {
+					problem(d.result() + ": reshape of " + in.get(0) + " to " + r.result().type());
+					yield null;
+				}
+				yield r.result().type().withDType(in.get(0).dtype());
+			}
+			case Stmt.Transpose t -> {
+				List<Integer> sorted = new ArrayList<>(t.perm());
+				sorted.sort(null);
+				if (t.perm().size() != in.get(0).rank() || !sorted.equals(range(in.get(0).rank()))) {
+					problem(d.result() + ": " + t.perm() + " is not a permutation of the axes of " + in.get(0));
+					yield null;
+				}
+				List<Integer> shape = new ArrayList<>();
+				for (int p : t.perm()) {
+					shape.add(in.get(0).shape().get(p));
+				}
+				yield in.get(0).withShape(shape);
+			}
+		};
+	}
+
+	private TileType broadcast(Stmt.Def d, TileType a, TileType b) {
+		if (a.rank() != b.rank()) {
+			problem(d.result() + ": operands " + a + " and " + b + " differ in rank");
+			return null;
+		}
+		List<Integer> shape = new ArrayList<>();
+		for (int i = 0; i < a.rank(); i++) {
+			int x = a.shape().get(i);
+			int y = b.shape().get(i);
+			if (x != y && x != 1 && y != 1) {
+				problem(d.result() + ": operands " + a + " and " + b + " do not broadcast");
+				return null;
+			}
+			shape.add(Math.max(x, y));
+		}
+		return a.withShape(shape);
+	}
+
+	private void access(String arg, Access access, TileType tile, Set<String> loopVars) {
+		KernelArg a = kernel.arg(arg);
+		if (a == null) {
+			problem("unknown argument '" + arg + "'");
+			return;
+		}
+		if (access.rank() != a.rank()) {
+			problem("access to '" + arg + "' has " + access.rank() + " indices for a rank-" + a.rank() + " argument");
+			return;
+		}
+		Set<Integer> walked = new HashSet<>();
+		for (int i = 0; i < access.rank(); i++) {
+			index(access.origin().get(i), loopVars);
+			int t = access.tileAxis().get(i);
+			if (t < -1 || t >= tile.rank() || (t >= 0 && !walked.add(t))) {
+				problem("access to '" + arg + "': axis " + i + " maps to tile axis " + t + " of " + tile);
+			}
+		}
+	}
+
+	private void index(Index index, Set<String> loopVars) {
+		switch (index) {
+			case Index.Const c -> {
+			}
+			case Index.Extent e -> {
+				KernelArg a = kernel.arg(e.arg());
+				if (a == null || e.axis() < 0 || e.axis() >= a.rank()) {
+					problem("no extent " + Index.print(e));
+				}
+			}
+			case Index.ProgramId p -> {
+				if (p.axis() < 0 || p.axis() >= kernel.grid().size()) {
+					problem("no grid axis for " + Index.print(p));
+				}
+			}
+			case Index.LoopVar v -> {
+				if (!loopVars.contains(v.name())) {
+					problem("loop variable '" + v.name() + "' used outside its loop");
+				}
+			}
+			case Index.Binary b -> {
+				index(b.lhs(), loopVars);
+				index(b.rhs(), loopVars);
+			}
+		}
+	}
+
+	private TileType use(TileValue v, Map<Integer, TileType> scope) {
+		if (!scope.containsKey(v.id()) || scope.get(v.id()) == null) {
+			problem(v + " used before its definition (or outside its loop)");
+			return null;
+		}
+		TileType t = scope.get(v.id());
+		if (!t.equals(v.type())) {
+			problem(v + " used as " + v.type() + " but defined as " + t);
+		}
+		return t;
+	}
+
+	private void define(TileValue v, Map<Integer, TileType> scope) {
+		if (scope.containsKey(v.id())) {
+			problem(v + " defined twice");
+		}
+		scope.put(v.id(), v.type());
+	}
+
+	private void expect(TileValue result, TileType expected, Stmt s) {
+		if (!result.type().equals(expected)) {
+			problem(result + " = " + Stmt.mnemonic(s) + ": declared " + result.type() + " but the rule gives " + expected);
+		}
+	}
+
+	private void problem(String message) {
+		problems.add("kernel @" + kernel.name() + ": " + message);
+	}
+
+	private static Dim product(List<Dim> dims) {
+		Dim p = Dim.ONE;
+		for (Dim d : dims) {
+			p = p.times(d);
+		}
+		return p;
+	}
+
+	private static List<Integer> range(int n) {
+		List<Integer> r = new ArrayList<>();
+		for (int i = 0; i < n; i++) {
+			r.add(i);
+		}
+		return r;
+	}
+}
