@@ -14,7 +14,7 @@ import dev.forge.driver.LineMap;
 import dev.forge.validation.IssueCodes;
 
 /** The three ways `forge check` prints diagnostics: text (file:line:col), JSON, SARIF 2.1.0. */
-final class DiagnosticFormats {
+public final class DiagnosticFormats {
 
 	static final String SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -22,7 +22,7 @@ final class DiagnosticFormats {
 	}
 
 	/** `file:line:col: severity: message [CODE]`, 1-based like compilers print. */
-	static String text(List<FileReport> reports) {
+	public static String text(List<FileReport> reports) {
 		StringBuilder out = new StringBuilder();
 		for (FileReport report : reports) {
 			for (SourceDiagnostic d : report.diagnostics()) {

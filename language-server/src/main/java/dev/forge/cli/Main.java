@@ -29,6 +29,14 @@ public final class Main {
 			  build PATH... --emit graph [--out DIR] [--dump-after=STAGE|all]
 			                         lower every function and print (or write) its Graph IR;
 			                         tile, llvm, ptx, asm and obj come with the next compiler stages
+			  run FILE --fn NAME [--dims B=4,S=128,...] [--seed N] [--target host]
+			         [--format text|json] [--input NAME=FILE.npy]... [--save-outputs DIR]
+			                         compile one function for the host CPU, run it on seeded
+			                         random inputs, verify it against the reference
+			                         interpreter, and print time, GFLOP/s and GB/s
+			                         (exit 1 when verification fails)
+			  profile FILE --fn NAME [same options]
+			                         run with more repetitions and a table per kernel
 			  lsp                    run the language server over stdio (for editors)
 			  version                print the version
 			  help                   print this help
@@ -55,6 +63,8 @@ public final class Main {
 			return switch (args[0]) {
 				case "check" -> check(rest, out);
 				case "build" -> build(rest, out);
+				case "run" -> run(rest, out, false);
+				case "profile" -> run(rest, out, true);
 				case "lsp" -> dev.forge.server.ForgeServerLauncher.run(); // `--stdio` (added by VS Code) is the only transport
 				case "version", "--version" -> {
 					out.println("forge " + VERSION);
@@ -101,7 +111,7 @@ public final class Main {
 				}
 			} else if (arg.startsWith("--dump-after=")) {
 				dumpAfter = arg.substring("--dump-after=".length());
-				List<String> stages = dev.forge.compiler.graph.GraphPipeline.stageNames();
+				List<String> stages = dev.forge.compiler.Pipeline.stageNames();
 				if (!dumpAfter.equals("all") && !stages.contains(dumpAfter)) {
 					throw new UsageException("--dump-after=" + dumpAfter + ": the stages are " + String.join(", ", stages) + " (or all)");
 				}
@@ -112,10 +122,11 @@ public final class Main {
 			}
 		}
 		if (emit == null) {
-			throw new UsageException("build needs --emit graph (tile, llvm, ptx, asm and obj come with the next compiler stages)");
+			throw new UsageException("build needs --emit graph|schedule|tile");
 		}
-		if (!emit.equals("graph")) {
-			throw new UsageException("--emit " + emit + " is not available yet: only the Graph IR stage exists so far (--emit graph)");
+		dev.forge.driver.Ir.Level level = dev.forge.driver.Ir.Level.parse(emit);
+		if (level == null) {
+			throw new UsageException("--emit " + emit + ": the levels are graph, schedule and tile");
 		}
 		if (paths.isEmpty()) {
 			throw new UsageException("build needs at least one file or folder");
@@ -131,13 +142,13 @@ public final class Main {
 		}
 		com.google.gson.JsonArray manifest = new com.google.gson.JsonArray();
 		for (var entry : workspace.requested().entrySet()) {
-			String text = dev.forge.driver.GraphIr.print(entry.getValue(), dumpAfter);
+			String text = dev.forge.driver.Ir.print(entry.getValue(), level, dumpAfter);
 			if (outDir == null) {
 				out.println("// " + entry.getKey());
 				out.print(text);
 				continue;
 			}
-			String name = entry.getKey().getFileName().toString().replaceAll("\\.forge$", "") + ".graph";
+			String name = entry.getKey().getFileName().toString().replaceAll("\\.forge$", "") + "." + level.id();
 			try {
 				java.nio.file.Files.createDirectories(outDir);
 				java.nio.file.Files.writeString(outDir.resolve(name), text);
@@ -146,7 +157,7 @@ public final class Main {
 			}
 			com.google.gson.JsonObject item = new com.google.gson.JsonObject();
 			item.addProperty("source", entry.getKey().toString());
-			item.addProperty("graph", name);
+			item.addProperty(level.id(), name);
 			manifest.add(item);
 		}
 		if (outDir != null) {
@@ -163,6 +174,69 @@ public final class Main {
 			out.println("wrote " + manifest.size() + " file" + (manifest.size() == 1 ? "" : "s") + " and manifest.json to " + outDir);
 		}
 		return 0;
+	}
+
+	private static int run(String[] args, PrintStream out, boolean profile) {
+		String command = profile ? "profile" : "run";
+		Path file = null;
+		String fn = null;
+		String dims = null;
+		long seed = 0;
+		String target = "host";
+		String format = "text";
+		java.util.Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+		Path save = null;
+		for (int i = 0; i < args.length; i++) {
+			String arg = args[i];
+			String value = null;
+			int eq = arg.indexOf('=');
+			if (arg.startsWith("--") && eq > 0) {
+				value = arg.substring(eq + 1);
+				arg = arg.substring(0, eq);
+			}
+			if (arg.startsWith("--")) {
+				if (value == null) {
+					if (i + 1 >= args.length) {
+						throw new UsageException(arg + " needs a value");
+					}
+					value = args[++i];
+				}
+				switch (arg) {
+					case "--fn" -> fn = value;
+					case "--dims" -> dims = value;
+					case "--seed" -> {
+						try {
+							seed = Long.parseLong(value);
+						} catch (NumberFormatException e) {
+							throw new UsageException("--seed needs an integer, got '" + value + "'");
+						}
+					}
+					case "--target" -> target = value;
+					case "--format" -> format = value;
+					case "--input" -> {
+						int at = value.indexOf('=');
+						if (at <= 0 || at == value.length() - 1) {
+							throw new UsageException("--input needs NAME=FILE.npy, got '" + value + "'");
+						}
+						inputs.put(value.substring(0, at), Path.of(value.substring(at + 1)));
+					}
+					case "--save-outputs" -> save = Path.of(value);
+					default -> throw new UsageException("unknown option '" + arg + "' for " + command);
+				}
+			} else if (file == null) {
+				file = Path.of(arg);
+			} else {
+				throw new UsageException(command + " takes one file, got '" + file + "' and '" + arg + "'");
+			}
+		}
+		if (file == null) {
+			throw new UsageException(command + " needs a file: forge " + command + " FILE --fn NAME");
+		}
+		if (!List.of("text", "json").contains(format)) {
+			throw new UsageException("unknown format '" + format + "': use text or json");
+		}
+		return dev.forge.driver.RunCommand.run(new dev.forge.driver.RunCommand.Options(file, fn, dims, seed, target, format, inputs, save,
+				profile), out);
 	}
 
 	private static int check(String[] args, PrintStream out) {

@@ -47,7 +47,7 @@ import org.eclipse.xtext.resource.XtextResource;
 
 import com.google.gson.JsonObject;
 
-import dev.forge.driver.GraphIr;
+import dev.forge.driver.Ir;
 import dev.forge.forge.FunctionDef;
 import org.eclipse.xtext.util.CancelIndicator;
 
@@ -264,7 +264,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		return new Location(place.resource().getURI().toString(), new Range(document.getPosition(place.offset()), document.getPosition(place.offset() + place.length())));
 	}
 
-	/** Hover on a function's name adds its lowered Graph IR (the Tile IR comes with the next compiler stage). */
+	/** Hover on a function's name adds its Tile IR for the host (or why it does not compile). */
 	@Override
 	protected Hover hover(HoverParams params, CancelIndicator cancel) {
 		Hover hover = super.hover(params, cancel);
@@ -274,9 +274,9 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			if (def == null) {
 				return null;
 			}
-			GraphIr.Lowered lowered = GraphIr.of((XtextResource) resource, def);
-			return lowered.text() != null ? "**Graph IR**\n```forge-ir\n" + lowered.text() + "```"
-					: "**Graph IR**: not lowered: " + lowered.notLowered();
+			Ir.Lowered lowered = Ir.of((XtextResource) resource, def, Ir.Level.TILE);
+			return lowered.text() != null ? "**Tile IR** (host)\n```forge-ir\n" + lowered.text() + "```"
+					: "**Tile IR**: not compiled: " + lowered.notLowered();
 		});
 		if (ir == null || hover == null || hover.getContents() == null || !hover.getContents().isRight()) {
 			return hover;
@@ -293,9 +293,10 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		String function = params.has("function") ? params.get("function").getAsString() : "";
 		URI uri = getURI(new TextDocumentIdentifier(params.has("uri") ? params.get("uri").getAsString() : ""));
 		return getRequestManager().runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
-			if (!level.equals("graph")) {
+			Ir.Level irLevel = Ir.Level.parse(level);
+			if (irLevel == null) {
 				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams,
-						"the " + level + " level is not built yet: only the Graph IR exists so far (level \"graph\")", null));
+						"unknown level '" + level + "': the levels are graph, schedule and tile", null));
 			}
 			FunctionDef def = null;
 			if (resource instanceof XtextResource xtext && !xtext.getContents().isEmpty() && xtext.getContents().get(0) instanceof dev.forge.forge.Module module) {
@@ -308,10 +309,10 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			if (def == null) {
 				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams, "no function '" + function + "' in " + uri.lastSegment(), null));
 			}
-			GraphIr.Lowered lowered = GraphIr.of((XtextResource) resource, def);
+			Ir.Lowered lowered = Ir.of((XtextResource) resource, def, irLevel);
 			JsonObject result = new JsonObject();
-			result.addProperty("level", "graph");
-			result.addProperty("text", lowered.text() != null ? lowered.text() : "# " + function + ": not lowered: " + lowered.notLowered() + "\n");
+			result.addProperty("level", irLevel.id());
+			result.addProperty("text", lowered.text() != null ? lowered.text() : "# " + function + ": not compiled: " + lowered.notLowered() + "\n");
 			return result;
 		}));
 	}

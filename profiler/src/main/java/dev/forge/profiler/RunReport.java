@@ -31,8 +31,8 @@ import com.google.gson.JsonPrimitive;
  * @param runs          the number of timed calls
  * @param gflops        GFLOP/s at the median time
  * @param gbps          GB/s at the median time
- * @param reference     how the reference was computed: {@code "full"} (the same dims and inputs as
- *                      the timed run) or what was reduced ({@code "reduced: B=2,S=16"})
+ * @param reference     how the reference was computed, e.g. {@code "Graph IR interpreter in f64, same inputs"}
+ *                      or {@code "..., reduced instance B=2, S=16"} when it ran on smaller dims
  * @param mismatches    the first few mismatching elements
  * @param mismatchCount how many elements mismatch
  * @param problem       why results could not be compared element by element, or null
@@ -62,7 +62,7 @@ public record RunReport(String function, String target, Map<String, Long> dims, 
 	 * target     host
 	 * dims       M=512, N=512, K=512
 	 * seed       0
-	 * verified   yes (max rel error 3.1e-06 vs f64 reference on the same inputs)
+	 * verified   yes (max rel error 3.1e-06 vs the Graph IR interpreter in f64, same inputs)
 	 * time       1.234 ms median of 200 runs (min 1.180 ms)
 	 * throughput 217.5 GFLOP/s, 2.5 GB/s
 	 * </pre>
@@ -75,7 +75,7 @@ public record RunReport(String function, String target, Map<String, Long> dims, 
 		dims.forEach((name, value) -> d.add(name + "=" + value));
 		line(out, "dims", dims.isEmpty() ? "(none)" : d.toString());
 		line(out, "seed", Long.toString(seed));
-		String against = "vs f64 reference on the same inputs" + ("full".equals(reference) ? "" : "; " + reference);
+		String against = "vs the " + reference;
 		if (verified) {
 			line(out, "verified", "yes (max rel error " + sci(maxRelError) + " " + against + ")");
 		} else if (problem != null) {

@@ -48,9 +48,9 @@ public record Tolerance(double rtol, double atol) {
 	}
 
 	/**
-	 * The relative error {@code |actual - expected| / max(|expected|, floor)}, the floor being atol
-	 * (1 for exact dtypes, whose non-zero values are at least 1) so that values near zero do not
-	 * blow it up. 0 where {@link #accepts} matches NaN or infinities, infinite where one side is NaN or
+	 * The relative error {@code |actual - expected| / max(|expected|, floor)}, the floor being
+	 * atol/rtol, the magnitude below which atol governs {@link #accepts} (1 for exact dtypes, whose
+	 * non-zero values are at least 1), so that values near zero do not blow it up. 0 where {@link #accepts} matches NaN or infinities, infinite where one side is NaN or
 	 * infinite and the other not.
 	 */
 	public double relativeError(double actual, double expected) {
@@ -58,7 +58,9 @@ public record Tolerance(double rtol, double atol) {
 		if (abs == 0 || Double.isInfinite(abs)) {
 			return abs;
 		}
-		return abs / Math.max(Math.abs(expected), atol > 0 ? atol : 1);
+		// Below atol/rtol the absolute tolerance governs: dividing by a tinier |expected| would report
+		// a huge relative error for an element that passes.
+		return abs / Math.max(Math.abs(expected), atol > 0 && rtol > 0 ? atol / rtol : atol > 0 ? atol : 1);
 	}
 
 	/** {@code |actual - expected|}, with the NaN and infinity rules of {@link #relativeError}. */

@@ -50,7 +50,7 @@ class ComparisonTest {
 		Tolerance f32 = Tolerance.of(DType.F32);
 		assertEquals(0.5, f32.relativeError(1.5, 1), 1e-15);
 		assertEquals(0.5, f32.relativeError(-1.5, -1), 1e-15);
-		assertEquals(1e-6 / 1e-5, f32.relativeError(1e-6, 0), 1e-12); // |r| below atol: divided by atol
+		assertEquals(1e-6 / (1e-5 / 2e-4), f32.relativeError(1e-6, 0), 1e-12); // |r| below atol/rtol: divided by atol/rtol
 		assertEquals(2.0, Tolerance.EXACT.relativeError(2, 0)); // exact dtypes: floor 1
 		assertEquals(0.0, f32.relativeError(Double.NaN, Double.NaN));
 		assertEquals(Double.POSITIVE_INFINITY, f32.relativeError(Double.NaN, 1));

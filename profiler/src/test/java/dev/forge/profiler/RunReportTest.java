@@ -26,7 +26,7 @@ class RunReportTest {
 	}
 
 	private static RunReport verified() {
-		return new RunReport("matmul", "host", new LinkedHashMap<>(dims()), 7, true, 3.1e-6, 2.5e-7, 1.2344, 1.18, 200, 123.4, 45.6, "full", List.of(), 0, null);
+		return new RunReport("matmul", "host", new LinkedHashMap<>(dims()), 7, true, 3.1e-6, 2.5e-7, 1.2344, 1.18, 200, 123.4, 45.6, "Graph IR interpreter in f64, same inputs", List.of(), 0, null);
 	}
 
 	@Test
@@ -36,7 +36,7 @@ class RunReportTest {
 				target     host
 				dims       M=512, N=256, K=128
 				seed       7
-				verified   yes (max rel error 3.1e-06 vs f64 reference on the same inputs)
+				verified   yes (max rel error 3.1e-06 vs the Graph IR interpreter in f64, same inputs)
 				time       1.234 ms median of 200 runs (min 1.180 ms)
 				throughput 123.4 GFLOP/s, 45.6 GB/s
 				""", verified().toText());
@@ -45,14 +45,14 @@ class RunReportTest {
 	@Test
 	void rendersMismatchesAndAReducedReference() {
 		List<Comparison.Mismatch> first = List.of(new Comparison.Mismatch(0, List.of(0L, 3L), 0.51, 0.5), new Comparison.Mismatch(1, List.of(2L), Double.NaN, 1));
-		RunReport r = new RunReport("f", "h100", Map.of("B", 2L), 0, false, Double.POSITIVE_INFINITY, 0.25, 0.0123, 0.01, 1, 0.00123, 0, "reduced: B=2,S=16",
+		RunReport r = new RunReport("f", "h100", Map.of("B", 2L), 0, false, Double.POSITIVE_INFINITY, 0.25, 0.0123, 0.01, 1, 0.00123, 0, "Graph IR interpreter in f64, reduced instance B=2, S=16",
 				first, 37, null);
 		assertEquals("""
 				function   f
 				target     h100
 				dims       B=2
 				seed       0
-				verified   NO: 37 elements differ (max rel error inf, max abs error 2.5e-01 vs f64 reference on the same inputs; reduced: B=2,S=16)
+				verified   NO: 37 elements differ (max rel error inf, max abs error 2.5e-01 vs the Graph IR interpreter in f64, reduced instance B=2, S=16)
 				           at [0, 3]: 0.510000, expected 0.500000
 				           result 1 at [2]: nan, expected 1.00000
 				           ... 35 more
@@ -79,7 +79,7 @@ class RunReportTest {
 		assertEquals(List.of("M", "N", "K"), List.copyOf(o.getAsJsonObject("dims").keySet()));
 		assertEquals(256, o.getAsJsonObject("dims").get("N").getAsLong());
 		assertEquals(7, o.get("seed").getAsLong());
-		assertEquals("full", o.get("reference").getAsString());
+		assertEquals("Graph IR interpreter in f64, same inputs", o.get("reference").getAsString());
 		assertTrue(o.get("verified").getAsBoolean());
 		assertEquals(3.1e-6, o.get("max_rel_error").getAsDouble());
 		assertEquals(2.5e-7, o.get("max_abs_error").getAsDouble());

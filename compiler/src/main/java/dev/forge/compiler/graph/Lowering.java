@@ -692,7 +692,9 @@ public final class Lowering {
 				return new TensorOp(builder.reduce(ReduceKind.MEAN, sq, axes, bool(args, "keepdims", false, c), at));
 			}
 			case "softmax", "log_softmax": {
-				Value x = tensor(args, "x", c);
+				Value input = tensor(args, "x", c);
+				// Statistics of 16-bit inputs are computed in f32, as the normalization layers of torch do.
+				Value x = builder.cast(input, wide(input), at);
 				List<Integer> axis = axes(args, x, c, false);
 				if (axis.isEmpty()) {
 					axis = List.of(x.rank() - 1);
@@ -701,13 +703,13 @@ public final class Lowering {
 				Value shifted = builder.binary(BinaryKind.SUB, x, m, at);
 				Value e = builder.unary(UnaryKind.EXP, shifted, at);
 				Value s = builder.reduce(ReduceKind.SUM, e, axis, true, at);
-				if (name.equals("softmax")) {
-					return new TensorOp(builder.binary(BinaryKind.DIV, e, s, at));
-				}
-				return new TensorOp(builder.binary(BinaryKind.SUB, shifted, builder.unary(UnaryKind.LOG, s, at), at));
+				Value y = name.equals("softmax") ? builder.binary(BinaryKind.DIV, e, s, at)
+						: builder.binary(BinaryKind.SUB, shifted, builder.unary(UnaryKind.LOG, s, at), at);
+				return new TensorOp(builder.cast(y, input.type().dtype(), at));
 			}
 			case "rmsnorm": {
-				Value x = tensor(args, "x", c);
+				Value input = tensor(args, "x", c);
+				Value x = builder.cast(input, wide(input), at);
 				DType dt = x.type().dtype();
 				List<Integer> last = List.of(x.rank() - 1);
 				Value sq = builder.binary(BinaryKind.MUL, x, x, at);
@@ -719,10 +721,11 @@ public final class Lowering {
 				if (w != null) {
 					y = builder.binary(BinaryKind.MUL, y, builder.cast(w, dt, at), at);
 				}
-				return new TensorOp(y);
+				return new TensorOp(builder.cast(y, input.type().dtype(), at));
 			}
 			case "layernorm": {
-				Value x = tensor(args, "x", c);
+				Value input = tensor(args, "x", c);
+				Value x = builder.cast(input, wide(input), at);
 				DType dt = x.type().dtype();
 				List<Integer> last = List.of(x.rank() - 1);
 				Value mu = builder.reduce(ReduceKind.MEAN, x, last, true, at);
@@ -739,7 +742,7 @@ public final class Lowering {
 				if (b != null) {
 					y = builder.binary(BinaryKind.ADD, y, builder.cast(b, dt, at), at);
 				}
-				return new TensorOp(y);
+				return new TensorOp(builder.cast(y, input.type().dtype(), at));
 			}
 			case "reshape": {
 				Value x = tensor(args, "x", c);
@@ -843,6 +846,12 @@ public final class Lowering {
 		Value e = builder.unary(UnaryKind.EXP, builder.binary(BinaryKind.SUB, scores, m, at), at);
 		Value p = builder.binary(BinaryKind.DIV, e, builder.reduce(ReduceKind.SUM, e, last, true, at), at);
 		return builder.matmul(builder.cast(p, dt, at), v, at);
+	}
+
+	/** f32 for 16-bit floats, else the value's own dtype: the precision normalization statistics need. */
+	private static DType wide(Value x) {
+		DType d = x.type().dtype();
+		return d == DType.BF16 || d == DType.F16 ? DType.F32 : d;
 	}
 
 	private Operand required(Map<String, Operand> args, String param, Call c) throws LoweringException {

@@ -281,7 +281,9 @@ public final class TileLowering {
 		/** One pass over the column blocks accumulating {@code r}; the result has size 1 on the last tile axis. */
 		private TileValue reduction(Op.Reduce r, Index width) throws LoweringException {
 			int n = rank;
-			DType dtype = r.result().type().dtype();
+			DType resultType = r.result().type().dtype();
+			// 16-bit sums accumulate in f32 and are rounded once at the end.
+			DType dtype = resultType == DType.BF16 || resultType == DType.F16 ? DType.F32 : resultType;
 			int[] one = size.clone();
 			one[n - 1] = 1;
 			List<Integer> accShape = toList(one);
@@ -296,6 +298,9 @@ public final class TileLowering {
 			TileValue carried = value(accShape, dtype);
 			enterLoop();
 			TileValue x = expand(emit(r.x(), identity(n)), size);
+			if (x.type().dtype() != dtype) {
+				x = def(new Stmt.Cast(value(x.type().shape(), dtype), x, r.range()));
+			}
 			// Columns past the end read as 0: replace them by the reduction's identity.
 			TileValue columns = def(new Stmt.Iota(value(List.of(shapeWithLast(1, size[n - 1])), DType.I64), n - 1,
 					new Index.LoopVar(c), r.range()));
@@ -320,6 +325,9 @@ public final class TileLowering {
 				TileValue count = def(new Stmt.Iota(value(List.of(shapeWithLast(1, 1)), DType.I64), n - 1, width, r.range()));
 				TileValue countF = def(new Stmt.Cast(value(accShape, dtype), count, r.range()));
 				total = def(new Stmt.Binary(BinaryKind.DIV, value(accShape, dtype), total, countF, r.range()));
+			}
+			if (resultType != dtype) {
+				total = def(new Stmt.Cast(value(accShape, resultType), total, r.range()));
 			}
 			return total;
 		}

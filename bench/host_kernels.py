@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Host CPU kernels vs NumPy, measured in one run on this machine.
+
+For each case, `forge run` compiles bench/kernels.forge for the host, verifies the result against
+the reference interpreter and reports its median time; NumPy (OpenBLAS for the GEMM) runs the same
+computation here, timed the same way (median after warm-up). Prints one table of ratios
+(NumPy time / Forge time: above 1 means Forge is faster). Goals (issue 4): GEMM >= 0.9x,
+fused softmax and RMSNorm >= 3x.
+
+usage: python3 bench/host_kernels.py [--quick]
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FORGE = os.path.join(ROOT, "forge")
+SOURCE = os.path.join(ROOT, "bench", "kernels.forge")
+
+
+def median_ms(fn, budget_s=1.5, min_runs=5):
+    fn()  # warm-up
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_runs or time.perf_counter() - start < budget_s:
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+        if len(times) >= 1000:
+            break
+    times.sort()
+    return times[len(times) // 2]
+
+
+def forge(fn, dims):
+    proc = subprocess.run([FORGE, "run", SOURCE, "--fn", fn, "--dims", dims, "--format", "json"],
+                          capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"forge run {fn} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+def numpy_softmax(x):
+    m = x.max(axis=-1, keepdims=True)
+    e = np.exp(x - m)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def numpy_rmsnorm(x, w):
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + 1e-6) * w
+
+
+def main():
+    quick = "--quick" in sys.argv
+    rng = np.random.default_rng(0)
+    cases = []
+    for n in ([512] if quick else [1024, 2048]):
+        a = rng.uniform(-1, 1, (n, n)).astype(np.float32)
+        b = rng.uniform(-1, 1, (n, n)).astype(np.float32)
+        cases.append((f"gemm f32 n={n}", "gemm", f"M={n},N={n},K={n}", lambda a=a, b=b: a @ b, 2.0 * n ** 3, 0.9))
+    r = 1024 if quick else 4096
+    x = rng.uniform(-1, 1, (r, r)).astype(np.float32)
+    w = rng.uniform(-1, 1, (r,)).astype(np.float32)
+    cases.append((f"softmax f32 {r}x{r}", "softmax_rows", f"R={r},C={r}", lambda: numpy_softmax(x), 5.0 * r * r, 3.0))
+    cases.append((f"rmsnorm f32 {r}x{r}", "rmsnorm_rows", f"R={r},C={r}", lambda: numpy_rmsnorm(x, w), 4.0 * r * r, 3.0))
+
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    print(f"host kernels vs NumPy {np.__version__} ({blas['name']} {blas.get('version', '')}), {os.cpu_count()} cores, "
+          f"{time.strftime('%Y-%m-%d')}")
+    print(f"{'case':24} {'forge ms':>10} {'numpy ms':>10} {'forge GFLOP/s':>14} {'numpy GFLOP/s':>14} {'ratio':>7} {'goal':>6}  verified")
+    for name, fn, dims, np_fn, flops, goal in cases:
+        report = forge(fn, dims)
+        np_ms = median_ms(np_fn)
+        f_ms = report["median_ms"]
+        ratio = np_ms / f_ms
+        print(f"{name:24} {f_ms:10.3f} {np_ms:10.3f} {report['gflops']:14.1f} {flops / np_ms / 1e6:14.1f} "
+              f"{ratio:6.2f}x {goal:5.1f}x  {'yes' if report['verified'] else 'NO'}"
+              f"{'' if ratio >= goal else '  (below goal)'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,801 @@
+package dev.forge.compiler.host;
+
+import static org.bytedeco.llvm.global.LLVM.*;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import org.bytedeco.llvm.LLVM.LLVMTypeRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+import dev.forge.compiler.graph.OpKinds.BinaryKind;
+import dev.forge.compiler.graph.OpKinds.ReduceKind;
+import dev.forge.compiler.graph.OpKinds.UnaryKind;
+import dev.forge.compiler.tile.Access;
+import dev.forge.compiler.tile.Index;
+import dev.forge.compiler.tile.Kernel;
+import dev.forge.compiler.tile.KernelArg;
+import dev.forge.compiler.tile.Stmt;
+import dev.forge.compiler.tile.TileFunction;
+import dev.forge.compiler.tile.TileType;
+import dev.forge.compiler.tile.TileValue;
+import dev.forge.types.DType;
+
+/**
+ * Tile IR to LLVM IR for the host: one function per kernel with the {@link KernelAbi} signature.
+ *
+ * <p>Every tile value is a local array (an alloca in the entry block, so a static stack slot) in its
+ * <em>compute type</em>: f32 for f32, f16 and bf16 (rounded to the narrow format after every op, as
+ * the reference interpreter does), f64, integers at their width, bool as i8 0/1. Each statement is a
+ * loop nest over the constant tile shape, scalar code that O3 vectorizes; transcendental functions
+ * come from {@link VectorMath} so those loops vectorize too. Loads and stores compute, per tile axis,
+ * the box of positions inside the argument: when it is the whole tile (the common case) the nest has
+ * constant bounds, otherwise the tile is first filled with {@code other} and only the box is copied,
+ * so ragged edges cost no per-element masks. f32 {@code dot}s whose N is a multiple of the vector
+ * width become a register-blocked micro-kernel (accumulators in vector registers, B rows as vectors,
+ * A elements broadcast, {@code llvm.fma}): the b tile, row-major [K, N], is already a packed B panel.
+ */
+public final class HostCodegen {
+
+	/** Vector registers the dot micro-kernel may use for accumulators (of 32 zmm, or 16 ymm). */
+	private static final int ACC_REGISTERS_AVX512 = 24;
+	private static final int ACC_REGISTERS_AVX2 = 12;
+
+	private final IrBuilder ir;
+	private final VectorMath math;
+	private final int lanes;
+
+	/** @param lanes f32 lanes of the host's vectors (16 with AVX-512, 8 with AVX2). */
+	public HostCodegen(IrBuilder ir, int lanes) {
+		this.ir = ir;
+		this.math = new VectorMath(ir);
+		this.lanes = lanes;
+	}
+
+	/** Emits every kernel of f; returns their symbols in order. */
+	public List<String> emit(TileFunction f) {
+		List<String> symbols = new ArrayList<>();
+		for (Kernel k : f.kernels()) {
+			String symbol = KernelAbi.symbol(f, k);
+			new KernelEmitter(k).emit(symbol);
+			symbols.add(symbol);
+		}
+		return symbols;
+	}
+
+	/** A tile: its local array and type. */
+	private record Tile(LLVMValueRef ptr, TileType type) {
+		int[] shape() {
+			return type.shape().stream().mapToInt(Integer::intValue).toArray();
+		}
+
+		long size() {
+			return type.elements();
+		}
+	}
+
+	/** A kernel argument inside the kernel: data pointer, extents, row-major strides (elements). */
+	private record Arg(KernelArg arg, LLVMValueRef data, LLVMValueRef[] extents, LLVMValueRef[] strides) {
+	}
+
+	private final class KernelEmitter {
+		private final Kernel kernel;
+		private final Map<String, Arg> args = new HashMap<>();
+		private final Map<String, LLVMValueRef> loopVars = new HashMap<>();
+		private final Map<Integer, Tile> tiles = new HashMap<>();
+		private LLVMValueRef[] pids;
+
+		KernelEmitter(Kernel kernel) {
+			this.kernel = kernel;
+		}
+
+		void emit(String symbol) {
+			LLVMTypeRef i64 = ir.i64();
+			LLVMValueRef f = ir.declare(symbol, ir.fnType(ir.voidType(), i64, i64, ir.ptr()), false);
+			ir.addParamAttr(f, 2, "noalias", 0);
+			ir.begin(f);
+			LLVMValueRef block = ir.param(f, 2);
+			for (int a = 0; a < kernel.args().size(); a++) {
+				KernelArg ka = kernel.args().get(a);
+				long off = KernelAbi.recordOffset(kernel, a);
+				LLVMValueRef data = ir.load(ir.ptr(), ir.gep(ir.i8(), block, off), 8);
+				LLVMValueRef[] ext = new LLVMValueRef[ka.rank()];
+				for (int d = 0; d < ext.length; d++) {
+					ext[d] = ir.load(i64, ir.gep(ir.i8(), block, off + 8 + 8L * d), 8);
+				}
+				LLVMValueRef[] strides = new LLVMValueRef[ka.rank()];
+				LLVMValueRef s = ir.i64(1);
+				for (int d = ext.length - 1; d >= 0; d--) {
+					strides[d] = s;
+					s = ir.mul(s, ext[d]);
+				}
+				args.put(ka.name(), new Arg(ka, data, ext, strides));
+			}
+			LLVMValueRef[] grid = new LLVMValueRef[kernel.grid().size()];
+			for (int g = 0; g < grid.length; g++) {
+				grid[g] = index(kernel.grid().get(g));
+			}
+			ir.forLoop(ir.param(f, 0), ir.param(f, 1), 1, linear -> {
+				pids = new LLVMValueRef[grid.length];
+				LLVMValueRef rest = linear;
+				for (int g = grid.length - 1; g >= 0; g--) {
+					pids[g] = g == 0 ? rest : ir.srem(rest, grid[g]);
+					rest = g == 0 ? rest : ir.sdiv(rest, grid[g]);
+				}
+				body(kernel.body());
+			});
+			ir.retVoid();
+		}
+
+		// ---------------------------------------------------------------- statements
+
+		void body(List<Stmt> stmts) {
+			for (Stmt s : stmts) {
+				statement(s);
+			}
+		}
+
+		void statement(Stmt s) {
+			switch (s) {
+				case Stmt.Load l -> load(l);
+				case Stmt.Store st -> store(st);
+				case Stmt.Full fl -> {
+					Tile t = define(fl.result());
+					LLVMValueRef v = constant(t.type().dtype(), fl.value());
+					flat(t.size(), i -> ir.store(v, elem(t, i), align(t)));
+				}
+				case Stmt.Iota io -> {
+					Tile t = define(io.result());
+					LLVMValueRef origin = index(io.origin());
+					nest(t.shape(), idx -> {
+						LLVMValueRef v = fromI64(ir.add(origin, idx[io.axis()]), t.type().dtype());
+						ir.store(v, elem(t, linear(idx, t.shape())), align(t));
+					});
+				}
+				case Stmt.Unary u -> elementwise(u.result(), List.of(u.x()), x -> unary(u.kind(), x[0], u.x().type().dtype()));
+				case Stmt.Binary b -> elementwise(b.result(), List.of(b.lhs(), b.rhs()),
+						x -> binary(b.kind(), x[0], x[1], b.lhs().type().dtype()));
+				case Stmt.Select sel -> elementwise(sel.result(), List.of(sel.cond(), sel.a(), sel.b()),
+						x -> ir.select(ir.icmp(LLVMIntNE, x[0], ir.zero(ir.i8())), x[1], x[2]));
+				case Stmt.Cast c -> elementwise(c.result(), List.of(c.x()), x -> convert(x[0], c.x().type().dtype(), c.result().type().dtype()));
+				case Stmt.Reshape r -> {
+					Tile src = tile(r.x());
+					Tile t = define(r.result());
+					flat(t.size(), i -> ir.store(ir.load(elemType(t), elem(src, i), align(src)), elem(t, i), align(t)));
+				}
+				case Stmt.Transpose tr -> transpose(tr);
+				case Stmt.Reduce red -> reduce(red);
+				case Stmt.Dot d -> dot(d);
+				case Stmt.For fo -> loop(fo);
+				case Stmt.Barrier b -> {
+				}
+			}
+		}
+
+		void load(Stmt.Load l) {
+			Tile t = define(l.result());
+			Arg arg = arg(l.arg());
+			Box box = box(arg, l.access(), t.shape());
+			DType dt = arg.arg().dtype();
+			ir.ifThenElse(box.full, () -> nest(t.shape(), idx -> ir.store(loadMem(box.address(ir, idx), dt), elem(t, linear(idx, t.shape())), align(t))),
+					() -> {
+						LLVMValueRef other = constant(t.type().dtype(), l.other());
+						flat(t.size(), i -> ir.store(other, elem(t, i), align(t)));
+						ir.ifThen(box.valid, () -> nest(box.lo, box.hi, idx -> ir.store(loadMem(box.address(ir, idx), dt),
+								elem(t, linear(idx, t.shape())), align(t))));
+					});
+		}
+
+		void store(Stmt.Store st) {
+			Tile v = tile(st.value());
+			Arg arg = arg(st.arg());
+			Box box = box(arg, st.access(), v.shape());
+			DType dt = arg.arg().dtype();
+			ir.ifThenElse(box.full, () -> nest(v.shape(), idx -> storeMem(ir.load(elemType(v), elem(v, linear(idx, v.shape())), align(v)),
+					box.address(ir, idx), dt)), () -> ir.ifThen(box.valid, () -> nest(box.lo, box.hi,
+							idx -> storeMem(ir.load(elemType(v), elem(v, linear(idx, v.shape())), align(v)), box.address(ir, idx), dt))));
+		}
+
+		/**
+		 * The positions of a tile inside an argument: per tile axis [lo, hi), {@code valid} when the
+		 * axes no tile axis walks are in range, {@code full} when the box is the whole tile; the
+		 * address of tile position idx is {@code base + sum idx[t] * stride[t]}.
+		 */
+		private record Box(LLVMValueRef[] lo, LLVMValueRef[] hi, LLVMValueRef valid, LLVMValueRef full, LLVMValueRef base,
+				LLVMValueRef[] stride, LLVMTypeRef memType) {
+			LLVMValueRef address(IrBuilder ir, LLVMValueRef[] idx) {
+				LLVMValueRef off = null;
+				for (int t = 0; t < idx.length; t++) {
+					LLVMValueRef term = ir.mul(idx[t], stride[t]);
+					off = off == null ? term : ir.add(off, term);
+				}
+				return off == null ? base : ir.gep(memType, base, off);
+			}
+		}
+
+		Box box(Arg arg, Access access, int[] shape) {
+			int rank = shape.length;
+			LLVMValueRef[] lo = new LLVMValueRef[rank], hi = new LLVMValueRef[rank], stride = new LLVMValueRef[rank];
+			for (int t = 0; t < rank; t++) {
+				lo[t] = ir.i64(0);
+				hi[t] = ir.i64(shape[t]);
+				stride[t] = ir.i64(0);
+			}
+			LLVMValueRef valid = LLVMConstInt(ir.i1(), 1, 0);
+			LLVMValueRef offset = ir.i64(0);
+			for (int a = 0; a < access.rank(); a++) {
+				LLVMValueRef origin = index(access.origin().get(a));
+				LLVMValueRef extent = arg.extents()[a];
+				offset = ir.add(offset, ir.mul(origin, arg.strides()[a]));
+				int t = access.tileAxis().get(a);
+				if (t < 0) {
+					valid = ir.and(valid, ir.and(ir.icmp(LLVMIntSGE, origin, ir.i64(0)), ir.icmp(LLVMIntSLT, origin, extent)));
+				} else {
+					lo[t] = ir.smax(lo[t], ir.sub(ir.i64(0), origin));
+					hi[t] = ir.smin(hi[t], ir.sub(extent, origin));
+					stride[t] = ir.add(stride[t], arg.strides()[a]);
+				}
+			}
+			LLVMValueRef full = valid;
+			for (int t = 0; t < rank; t++) {
+				full = ir.and(full, ir.and(ir.icmp(LLVMIntEQ, lo[t], ir.i64(0)), ir.icmp(LLVMIntEQ, hi[t], ir.i64(shape[t]))));
+			}
+			// The base may point outside the buffer (negative origins); only in-box addresses are used.
+			LLVMTypeRef memType = memType(arg.arg().dtype());
+			LLVMValueRef base = LLVMBuildGEP2(ir.raw(), memType, arg.data(), IrBuilder.pp(offset), 1, "");
+			return new Box(lo, hi, valid, full, base, stride, memType);
+		}
+
+		void transpose(Stmt.Transpose tr) {
+			Tile src = tile(tr.x());
+			Tile t = define(tr.result());
+			int[] srcShape = src.shape();
+			long[] srcStride = strides(srcShape);
+			nest(t.shape(), idx -> {
+				LLVMValueRef off = ir.i64(0);
+				for (int d = 0; d < idx.length; d++) {
+					off = ir.add(off, ir.mul(idx[d], ir.i64(srcStride[tr.perm().get(d)])));
+				}
+				ir.store(ir.load(elemType(src), elem(src, off), align(src)), elem(t, linear(idx, t.shape())), align(t));
+			});
+		}
+
+		void reduce(Stmt.Reduce red) {
+			Tile x = tile(red.x());
+			Tile t = define(red.result());
+			int[] s = x.shape();
+			long outer = 1, inner = 1;
+			for (int d = 0; d < red.axis(); d++) {
+				outer *= s[d];
+			}
+			for (int d = red.axis() + 1; d < s.length; d++) {
+				inner *= s[d];
+			}
+			long r = s[red.axis()], innerF = inner;
+			DType dt = x.type().dtype();
+			boolean isFloat = dt.isFloat();
+			LLVMTypeRef et = elemType(x);
+			LLVMValueRef init = switch (red.kind()) {
+				case SUM, MEAN -> ir.zero(et);
+				case MAX -> isFloat ? ir.constF(et, Double.NEGATIVE_INFINITY) : minInt(dt);
+				case MIN -> isFloat ? ir.constF(et, Double.POSITIVE_INFINITY) : maxInt(dt);
+			};
+			flat(t.size(), i -> ir.store(init, elem(t, i), align(t)));
+			ir.forLoop(ir.i64(0), ir.i64(outer), 1, o -> ir.forLoop(ir.i64(0), ir.i64(r), 1, k -> ir.forLoop(ir.i64(0), ir.i64(innerF), 1, j -> {
+				LLVMValueRef dst = elem(t, ir.add(ir.mul(o, ir.i64(innerF)), j));
+				LLVMValueRef v = ir.load(et, elem(x, ir.add(ir.mul(ir.add(ir.mul(o, ir.i64(r)), k), ir.i64(innerF)), j)), align(x));
+				LLVMValueRef acc = ir.load(et, dst, align(t));
+				LLVMValueRef next = switch (red.kind()) {
+					case SUM, MEAN -> isFloat ? reassoc(ir.fadd(acc, v)) : ir.add(acc, v);
+					case MAX -> isFloat ? ir.intrinsic("llvm.maximum", et, acc, v) : intMinMax(true, acc, v, dt);
+					case MIN -> isFloat ? ir.intrinsic("llvm.minimum", et, acc, v) : intMinMax(false, acc, v, dt);
+				};
+				ir.store(next, dst, align(t));
+			})));
+			if (red.kind() == ReduceKind.MEAN || dt == DType.BF16 || dt == DType.F16) {
+				LLVMValueRef count = red.kind() == ReduceKind.MEAN ? index(red.count()) : null;
+				flat(t.size(), i -> {
+					LLVMValueRef v = ir.load(et, elem(t, i), align(t));
+					if (count != null) {
+						LLVMValueRef none = ir.icmp(LLVMIntEQ, count, ir.i64(0));
+						v = isFloat ? ir.fdiv(v, ir.sitofp(count, et))
+								: ir.select(none, ir.zero(et), ir.sdiv(v, truncTo(ir.select(none, ir.i64(1), count), et)));
+					}
+					ir.store(round(v, dt), elem(t, i), align(t));
+				});
+			}
+		}
+
+		void dot(Stmt.Dot d) {
+			Tile a = tile(d.a()), b = tile(d.b()), acc = tile(d.acc());
+			Tile t = define(d.result());
+			int m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+			LLVMTypeRef et = elemType(t);
+			DType dt = t.type().dtype();
+			boolean f32 = et.equals(ir.f32()) && elemType(a).equals(ir.f32()) && elemType(b).equals(ir.f32());
+			if (f32 && n % lanes == 0) {
+				microKernel(a, b, acc, t, m, k, n);
+			} else {
+				flat(t.size(), i -> ir.store(ir.load(et, elem(acc, i), align(acc)), elem(t, i), align(t)));
+				LLVMTypeRef ea = elemType(a);
+				ir.forLoop(ir.i64(0), ir.i64(m), 1, i -> ir.forLoop(ir.i64(0), ir.i64(k), 1, kk -> {
+					LLVMValueRef av = convert(ir.load(ea, elem(a, ir.add(ir.mul(i, ir.i64(k)), kk)), align(a)), d.a().type().dtype(), dt);
+					ir.forLoop(ir.i64(0), ir.i64(n), 1, j -> {
+						LLVMValueRef bv = convert(ir.load(elemType(b), elem(b, ir.add(ir.mul(kk, ir.i64(n)), j)), align(b)), d.b().type().dtype(), dt);
+						LLVMValueRef dst = elem(t, ir.add(ir.mul(i, ir.i64(n)), j));
+						LLVMValueRef cur = ir.load(et, dst, align(t));
+						ir.store(dt.isFloat() ? ir.fma(av, bv, cur) : ir.add(cur, ir.mul(av, bv)), dst, align(t));
+					});
+				}));
+			}
+			if (dt == DType.BF16 || dt == DType.F16) {
+				flat(t.size(), i -> ir.store(round(ir.load(et, elem(t, i), align(t)), dt), elem(t, i), align(t)));
+			}
+		}
+
+		/** Register-blocked f32 dot: mr x nr blocks of the result in vector accumulators over the k loop. */
+		void microKernel(Tile a, Tile b, Tile acc, Tile t, int m, int k, int n) {
+			int regs = lanes >= 16 ? ACC_REGISTERS_AVX512 : ACC_REGISTERS_AVX2;
+			int nv = n / lanes;
+			int nvBlock = Math.min(nv, Math.max(1, regs / 4)); // at least 4 rows per block
+			while (nv % nvBlock != 0) {
+				nvBlock--;
+			}
+			int mrMax = Math.max(1, Math.min(m, regs / nvBlock));
+			LLVMTypeRef vt = ir.vec(ir.f32(), lanes);
+			for (int j0 = 0; j0 < n; j0 += nvBlock * lanes) {
+				for (int i0 = 0; i0 < m; i0 += mrMax) {
+					int rows = Math.min(mrMax, m - i0), col0 = j0, row0 = i0, nvb = nvBlock;
+					List<LLVMValueRef> init = new ArrayList<>();
+					for (int i = 0; i < rows; i++) {
+						for (int v = 0; v < nvb; v++) {
+							init.add(ir.load(vt, elem(acc, ir.i64((long) (row0 + i) * n + col0 + v * lanes)), 4));
+						}
+					}
+					List<LLVMValueRef> sums = ir.forLoop(ir.i64(0), ir.i64(k), 1, init, (kk, cur) -> {
+						List<LLVMValueRef> next = new ArrayList<>(cur);
+						LLVMValueRef bRow = ir.add(ir.mul(kk, ir.i64(n)), ir.i64(col0));
+						LLVMValueRef[] bv = new LLVMValueRef[nvb];
+						for (int v = 0; v < nvb; v++) {
+							bv[v] = ir.load(vt, elem(b, ir.add(bRow, ir.i64((long) v * lanes))), 4);
+						}
+						for (int i = 0; i < rows; i++) {
+							LLVMValueRef av = ir.load(ir.f32(), elem(a, ir.add(ir.i64((long) (row0 + i) * k), kk)), 4);
+							LLVMValueRef s = ir.splat(av, lanes);
+							for (int v = 0; v < nvb; v++) {
+								next.set(i * nvb + v, ir.fma(s, bv[v], cur.get(i * nvb + v)));
+							}
+						}
+						return next;
+					});
+					for (int i = 0; i < rows; i++) {
+						for (int v = 0; v < nvb; v++) {
+							ir.store(sums.get(i * nvb + v), elem(t, ir.i64((long) (row0 + i) * n + col0 + v * lanes)), 4);
+						}
+					}
+				}
+			}
+		}
+
+		void loop(Stmt.For fo) {
+			LLVMValueRef lo = index(fo.lo()), hi = index(fo.hi());
+			List<Tile> carried = new ArrayList<>();
+			for (int c = 0; c < fo.carried().size(); c++) {
+				Tile buf = define(fo.carried().get(c));
+				copy(tile(fo.inits().get(c)), buf);
+				carried.add(buf);
+			}
+			if (fo.step() <= 0) {
+				throw new IllegalArgumentException("for " + fo.var() + ": step " + fo.step() + " is not positive");
+			}
+			ir.forLoop(lo, hi, fo.step(), iv -> {
+				loopVars.put(fo.var(), iv);
+				body(fo.body());
+				List<Tile> yields = fo.yielded().stream().map(this::tile).toList();
+				Set<LLVMValueRef> carriedPtrs = new HashSet<>();
+				carried.forEach(c -> carriedPtrs.add(c.ptr()));
+				boolean alias = yields.stream().anyMatch(y -> carriedPtrs.contains(y.ptr()));
+				if (alias) { // a yield that is a carried value itself: stage all through fresh copies
+					List<Tile> staged = new ArrayList<>();
+					for (Tile y : yields) {
+						Tile s = new Tile(ir.entryAlloca(ir.array(elemType(y), y.size()), 64, "stage"), y.type());
+						copy(y, s);
+						staged.add(s);
+					}
+					yields = staged;
+				}
+				for (int c = 0; c < carried.size(); c++) {
+					copy(yields.get(c), carried.get(c));
+				}
+				loopVars.remove(fo.var());
+			});
+			for (int c = 0; c < fo.results().size(); c++) {
+				tiles.put(fo.results().get(c).id(), carried.get(c));
+			}
+		}
+
+		// ---------------------------------------------------------------- elementwise
+
+		interface Scalar {
+			LLVMValueRef apply(LLVMValueRef[] operands);
+		}
+
+		/** result[i] = f(operands[i] broadcast); flat when no operand broadcasts. */
+		void elementwise(TileValue result, List<TileValue> operands, Scalar f) {
+			List<Tile> ops = operands.stream().map(this::tile).toList();
+			Tile t = define(result);
+			int[] shape = t.shape();
+			DType dt = result.type().dtype();
+			boolean same = ops.stream().allMatch(o -> o.size() == t.size());
+			if (same) {
+				flat(t.size(), i -> {
+					LLVMValueRef[] x = new LLVMValueRef[ops.size()];
+					for (int o = 0; o < x.length; o++) {
+						x[o] = ir.load(elemType(ops.get(o)), elem(ops.get(o), i), align(ops.get(o)));
+					}
+					ir.store(round(f.apply(x), dt), elem(t, i), align(t));
+				});
+				return;
+			}
+			nest(shape, idx -> {
+				LLVMValueRef[] x = new LLVMValueRef[ops.size()];
+				for (int o = 0; o < x.length; o++) {
+					Tile op = ops.get(o);
+					int[] os = op.shape();
+					long[] st = strides(os);
+					LLVMValueRef off = ir.i64(0);
+					for (int d = 0; d < idx.length; d++) {
+						if (os[d] != 1) {
+							off = ir.add(off, ir.mul(idx[d], ir.i64(st[d])));
+						}
+					}
+					x[o] = ir.load(elemType(op), elem(op, off), align(op));
+				}
+				ir.store(round(f.apply(x), dt), elem(t, linear(idx, shape)), align(t));
+			});
+		}
+
+		LLVMValueRef unary(UnaryKind kind, LLVMValueRef x, DType dt) {
+			if (!dt.isFloat()) {
+				LLVMTypeRef t = LLVMTypeOf(x);
+				return switch (kind) {
+					case NEG -> ir.sub(ir.zero(t), x);
+					case ABS -> dt == DType.U8 || dt == DType.BOOL ? x : ir.select(ir.icmp(LLVMIntSLT, x, ir.zero(t)), ir.sub(ir.zero(t), x), x);
+					case RELU -> dt == DType.U8 || dt == DType.BOOL ? x : ir.select(ir.icmp(LLVMIntSGT, x, ir.zero(t)), x, ir.zero(t));
+					default -> convert(unary(kind, convert(x, dt, DType.F64), DType.F64), DType.F64, dt);
+				};
+			}
+			LLVMTypeRef t = LLVMTypeOf(x);
+			boolean f64 = t.equals(ir.f64());
+			return switch (kind) {
+				case NEG -> ir.fneg(x);
+				case ABS -> math.abs(x);
+				case RELU -> ir.select(ir.fcmp(LLVMRealOGT, x, ir.zero(t)), x, ir.zero(t)); // NaN -> 0, as x > 0 ? x : 0
+				case SQRT -> math.sqrt(x);
+				case RSQRT -> math.rsqrt(x);
+				case EXP -> f64 ? libm("exp", x) : math.exp(x);
+				case LOG -> f64 ? libm("log", x) : math.log(x);
+				case TANH -> f64 ? libm("tanh", x) : math.tanh(x);
+				case SIGMOID -> f64 ? ir.fdiv(ir.constF(t, 1), ir.fadd(ir.constF(t, 1), libm("exp", ir.fneg(x)))) : math.sigmoid(x);
+				case SILU -> f64 ? ir.fdiv(x, ir.fadd(ir.constF(t, 1), libm("exp", ir.fneg(x)))) : math.silu(x);
+				case GELU -> f64 ? ir.fmul(ir.fmul(x, ir.constF(t, 0.5)),
+						ir.fadd(ir.constF(t, 1), libm("erf", ir.fmul(x, ir.constF(t, 0.70710678118654752440))))) : math.gelu(x);
+				case GELU_TANH -> f64 ? geluTanh64(x) : math.geluTanh(x);
+			};
+		}
+
+		private LLVMValueRef geluTanh64(LLVMValueRef x) {
+			LLVMTypeRef t = LLVMTypeOf(x);
+			LLVMValueRef inner = ir.fmul(ir.constF(t, Math.sqrt(2 / Math.PI)), ir.fadd(x, ir.fmul(ir.constF(t, 0.044715), ir.fmul(x, ir.fmul(x, x)))));
+			return ir.fmul(ir.fmul(x, ir.constF(t, 0.5)), ir.fadd(ir.constF(t, 1), libm("tanh", inner)));
+		}
+
+		/** A call of the C library's double function (resolved by the JIT against the process). */
+		private LLVMValueRef libm(String name, LLVMValueRef x) {
+			LLVMValueRef f = LLVMGetNamedFunction(ir.module(), name);
+			if (f == null || f.isNull()) {
+				f = LLVMAddFunction(ir.module(), name, ir.fnType(ir.f64(), ir.f64()));
+			}
+			return ir.call(f, x);
+		}
+
+		LLVMValueRef binary(BinaryKind kind, LLVMValueRef a, LLVMValueRef b, DType dt) {
+			LLVMTypeRef t = LLVMTypeOf(a);
+			boolean unsigned = dt == DType.U8 || dt == DType.BOOL;
+			if (dt.isFloat()) {
+				return switch (kind) {
+					case ADD -> ir.fadd(a, b);
+					case SUB -> ir.fsub(a, b);
+					case MUL -> ir.fmul(a, b);
+					case DIV -> ir.fdiv(a, b);
+					case MAX -> ir.intrinsic("llvm.maximum", t, a, b);
+					case MIN -> ir.intrinsic("llvm.minimum", t, a, b);
+					case POW -> ir.intrinsic("llvm.pow", t, a, b);
+					case EQ -> bool(ir.fcmp(LLVMRealOEQ, a, b));
+					case NE -> bool(ir.fcmp(LLVMRealUNE, a, b));
+					case LT -> bool(ir.fcmp(LLVMRealOLT, a, b));
+					case LE -> bool(ir.fcmp(LLVMRealOLE, a, b));
+					case GT -> bool(ir.fcmp(LLVMRealOGT, a, b));
+					case GE -> bool(ir.fcmp(LLVMRealOGE, a, b));
+				};
+			}
+			return switch (kind) {
+				case ADD -> ir.add(a, b);
+				case SUB -> ir.sub(a, b);
+				case MUL -> ir.mul(a, b);
+				case DIV -> { // truncating; x / 0 gives 0 instead of undefined behaviour
+					LLVMValueRef zero = ir.icmp(LLVMIntEQ, b, ir.zero(t));
+					LLVMValueRef safe = ir.select(zero, ir.constI(t, 1), b);
+					yield ir.select(zero, ir.zero(t), unsigned ? LLVMBuildUDiv(ir.raw(), a, safe, "") : ir.sdiv(a, safe));
+				}
+				case MAX -> intMinMax(true, a, b, dt);
+				case MIN -> intMinMax(false, a, b, dt);
+				case POW -> convert(ir.intrinsic("llvm.pow", ir.f64(), convert(a, dt, DType.F64), convert(b, dt, DType.F64)), DType.F64, dt);
+				case EQ -> bool(ir.icmp(LLVMIntEQ, a, b));
+				case NE -> bool(ir.icmp(LLVMIntNE, a, b));
+				case LT -> bool(ir.icmp(unsigned ? LLVMIntULT : LLVMIntSLT, a, b));
+				case LE -> bool(ir.icmp(unsigned ? LLVMIntULE : LLVMIntSLE, a, b));
+				case GT -> bool(ir.icmp(unsigned ? LLVMIntUGT : LLVMIntSGT, a, b));
+				case GE -> bool(ir.icmp(unsigned ? LLVMIntUGE : LLVMIntSGE, a, b));
+			};
+		}
+
+		LLVMValueRef intMinMax(boolean max, LLVMValueRef a, LLVMValueRef b, DType dt) {
+			boolean unsigned = dt == DType.U8 || dt == DType.BOOL;
+			int pred = max ? (unsigned ? LLVMIntUGT : LLVMIntSGT) : (unsigned ? LLVMIntULT : LLVMIntSLT);
+			return ir.select(ir.icmp(pred, a, b), a, b);
+		}
+
+		LLVMValueRef bool(LLVMValueRef i1) {
+			return ir.zext(i1, ir.i8());
+		}
+
+		// ---------------------------------------------------------------- types and conversions
+
+		/** Converts a compute-type value of dtype {@code from} to the compute type of {@code to}, rounded to it. */
+		LLVMValueRef convert(LLVMValueRef x, DType from, DType to) {
+			LLVMTypeRef target = computeType(to);
+			if (to == DType.BOOL) {
+				return bool(from.isFloat() ? ir.fcmp(LLVMRealUNE, x, ir.zero(LLVMTypeOf(x))) : ir.icmp(LLVMIntNE, x, ir.zero(LLVMTypeOf(x))));
+			}
+			if (from.isFloat() && to.isFloat()) {
+				LLVMValueRef y = from == DType.F64 && to != DType.F64 ? ir.fptrunc(x, target)
+						: from != DType.F64 && to == DType.F64 ? ir.fpext(x, target) : x;
+				return round(y, to);
+			}
+			if (from.isFloat()) { // toward zero, wrapping to the width; NaN -> 0 (saturating to i64 first)
+				LLVMValueRef wide = ir.intrinsic("llvm.fptosi.sat", new LLVMTypeRef[] { ir.i64(), LLVMTypeOf(x) }, x);
+				return to == DType.I64 ? wide : ir.trunc(wide, target);
+			}
+			boolean unsigned = from == DType.U8 || from == DType.BOOL;
+			if (to.isFloat()) {
+				LLVMValueRef y = unsigned ? LLVMBuildUIToFP(ir.raw(), x, target, "") : ir.sitofp(x, target);
+				return round(y, to);
+			}
+			int fb = from == DType.BOOL ? 8 : from.bits(), tb = to.bits();
+			if (fb == tb) {
+				return x;
+			}
+			return fb > tb ? ir.trunc(x, target) : unsigned ? ir.zext(x, target) : ir.sext(x, target);
+		}
+
+		/** An i64 as a compute-type value of dt. */
+		LLVMValueRef fromI64(LLVMValueRef v, DType dt) {
+			return convert(v, DType.I64, dt);
+		}
+
+		/** Rounds an f32 compute value to bf16 or f16 precision (no-op for other dtypes). */
+		LLVMValueRef round(LLVMValueRef x, DType dt) {
+			if (dt == DType.F16) {
+				return ir.fpext(ir.fptrunc(x, ir.f16()), ir.f32());
+			}
+			if (dt == DType.BF16) {
+				return ir.bitcast(ir.shl(ir.zext(bf16Bits(x), ir.i32()), ir.i32(16)), ir.f32());
+			}
+			return x;
+		}
+
+		/** The bf16 bit pattern of an f32 value, rounded to nearest even; NaN stays a (quiet) NaN. */
+		LLVMValueRef bf16Bits(LLVMValueRef x) {
+			LLVMValueRef bits = ir.bitcast(x, ir.i32());
+			LLVMValueRef lsb = ir.and(ir.lshr(bits, ir.i32(16)), ir.i32(1));
+			LLVMValueRef rounded = ir.lshr(ir.add(bits, ir.add(ir.i32(0x7fff), lsb)), ir.i32(16));
+			LLVMValueRef nan = ir.or(ir.lshr(bits, ir.i32(16)), ir.i32(0x40));
+			return ir.trunc(ir.select(ir.fcmp(LLVMRealUNO, x, x), nan, rounded), ir.i16());
+		}
+
+		LLVMValueRef loadMem(LLVMValueRef ptr, DType dt) {
+			return switch (dt) {
+				case F16 -> ir.fpext(ir.load(ir.f16(), ptr, 2), ir.f32());
+				case BF16 -> ir.bitcast(ir.shl(ir.zext(ir.load(ir.i16(), ptr, 2), ir.i32()), ir.i32(16)), ir.f32());
+				default -> ir.load(memType(dt), ptr, KernelAbi.storageBytes(dt));
+			};
+		}
+
+		void storeMem(LLVMValueRef v, LLVMValueRef ptr, DType dt) {
+			switch (dt) {
+				case F16 -> ir.store(ir.fptrunc(v, ir.f16()), ptr, 2);
+				case BF16 -> ir.store(bf16Bits(v), ptr, 2);
+				default -> ir.store(v, ptr, KernelAbi.storageBytes(dt));
+			}
+		}
+
+		LLVMTypeRef computeType(DType dt) {
+			return switch (dt) {
+				case F32, F16, BF16 -> ir.f32();
+				case F64 -> ir.f64();
+				case BOOL, I8, U8 -> ir.i8();
+				case I16 -> ir.i16();
+				case I32 -> ir.i32();
+				case I64 -> ir.i64();
+				case FP8E4M3, FP8E5M2 -> throw new UnsupportedOperationException("the host backend has no " + dt.sourceName());
+			};
+		}
+
+		LLVMTypeRef memType(DType dt) {
+			return switch (dt) {
+				case F16 -> ir.f16();
+				case BF16 -> ir.i16();
+				default -> computeType(dt);
+			};
+		}
+
+		LLVMValueRef constant(DType dt, double v) {
+			LLVMTypeRef t = computeType(dt);
+			if (dt.isFloat()) {
+				return round(ir.constF(t, v), dt);
+			}
+			if (dt == DType.BOOL) {
+				return ir.constI(t, v != 0 ? 1 : 0);
+			}
+			return ir.constI(t, Double.isNaN(v) ? 0 : (long) v);
+		}
+
+		LLVMValueRef minInt(DType dt) {
+			return ir.constI(computeType(dt), dt == DType.U8 || dt == DType.BOOL ? 0 : Long.MIN_VALUE >> (64 - dt.bits()));
+		}
+
+		LLVMValueRef maxInt(DType dt) {
+			return ir.constI(computeType(dt), dt == DType.U8 || dt == DType.BOOL ? -1 : Long.MAX_VALUE >> (64 - dt.bits()));
+		}
+
+		LLVMValueRef truncTo(LLVMValueRef i64, LLVMTypeRef t) {
+			return t.equals(ir.i64()) ? i64 : ir.trunc(i64, t);
+		}
+
+		LLVMValueRef reassoc(LLVMValueRef inst) {
+			LLVMSetFastMathFlags(inst, LLVMFastMathAllowReassoc);
+			return inst;
+		}
+
+		// ---------------------------------------------------------------- tiles and loops
+
+		Tile define(TileValue v) {
+			LLVMTypeRef et = computeType(v.type().dtype());
+			LLVMValueRef ptr = ir.entryAlloca(ir.array(et, Math.max(1, v.type().elements())), 64, "t" + v.id());
+			Tile t = new Tile(ptr, v.type());
+			tiles.put(v.id(), t);
+			return t;
+		}
+
+		Tile tile(TileValue v) {
+			Tile t = tiles.get(v.id());
+			if (t == null) {
+				throw new IllegalStateException("kernel @" + kernel.name() + ": %" + v.id() + " used before its definition");
+			}
+			return t;
+		}
+
+		Arg arg(String name) {
+			Arg a = args.get(name);
+			if (a == null) {
+				throw new IllegalStateException("kernel @" + kernel.name() + " has no argument " + name);
+			}
+			return a;
+		}
+
+		LLVMTypeRef elemType(Tile t) {
+			return computeType(t.type().dtype());
+		}
+
+		int align(Tile t) {
+			return KernelAbi.storageBytes(t.type().dtype() == DType.BF16 || t.type().dtype() == DType.F16 ? DType.F32 : t.type().dtype());
+		}
+
+		LLVMValueRef elem(Tile t, LLVMValueRef linear) {
+			return ir.gep(elemType(t), t.ptr(), linear);
+		}
+
+		void copy(Tile from, Tile to) {
+			flat(to.size(), i -> ir.store(ir.load(elemType(from), elem(from, i), align(from)), elem(to, i), align(to)));
+		}
+
+		void flat(long size, Consumer<LLVMValueRef> body) {
+			ir.forLoop(ir.i64(0), ir.i64(size), 1, body);
+		}
+
+		/** Loops over every index of a constant shape, last axis innermost. */
+		void nest(int[] shape, Consumer<LLVMValueRef[]> body) {
+			LLVMValueRef[] lo = new LLVMValueRef[shape.length], hi = new LLVMValueRef[shape.length];
+			for (int d = 0; d < shape.length; d++) {
+				lo[d] = ir.i64(0);
+				hi[d] = ir.i64(shape[d]);
+			}
+			nest(lo, hi, body);
+		}
+
+		void nest(LLVMValueRef[] lo, LLVMValueRef[] hi, Consumer<LLVMValueRef[]> body) {
+			nest(lo, hi, new LLVMValueRef[lo.length], 0, body);
+		}
+
+		private void nest(LLVMValueRef[] lo, LLVMValueRef[] hi, LLVMValueRef[] idx, int d, Consumer<LLVMValueRef[]> body) {
+			if (d == lo.length) {
+				body.accept(idx.clone());
+				return;
+			}
+			ir.forLoop(lo[d], hi[d], 1, i -> {
+				idx[d] = i;
+				nest(lo, hi, idx, d + 1, body);
+			});
+		}
+
+		LLVMValueRef linear(LLVMValueRef[] idx, int[] shape) {
+			long[] st = strides(shape);
+			LLVMValueRef off = ir.i64(0);
+			for (int d = 0; d < idx.length; d++) {
+				off = ir.add(off, ir.mul(idx[d], ir.i64(st[d])));
+			}
+			return off;
+		}
+
+		// ---------------------------------------------------------------- indices
+
+		LLVMValueRef index(Index i) {
+			return switch (i) {
+				case Index.Const c -> ir.i64(c.value());
+				case Index.Extent e -> arg(e.arg()).extents()[e.axis()];
+				case Index.ProgramId p -> pids[p.axis()];
+				case Index.LoopVar v -> {
+					LLVMValueRef x = loopVars.get(v.name());
+					if (x == null) {
+						throw new IllegalStateException("kernel @" + kernel.name() + ": loop variable " + v.name() + " out of scope");
+					}
+					yield x;
+				}
+				case Index.Binary b -> {
+					LLVMValueRef x = index(b.lhs()), y = index(b.rhs());
+					yield switch (b.op()) {
+						case ADD -> ir.add(x, y);
+						case SUB -> ir.sub(x, y);
+						case MUL -> ir.mul(x, y);
+						case FLOOR_DIV -> floorDiv(x, y);
+						case CEIL_DIV -> ir.sub(ir.i64(0), floorDiv(ir.sub(ir.i64(0), x), y));
+						case MIN -> ir.smin(x, y);
+						case MAX -> ir.smax(x, y);
+					};
+				}
+			};
+		}
+
+		private LLVMValueRef floorDiv(LLVMValueRef x, LLVMValueRef y) {
+			LLVMValueRef q = ir.sdiv(x, y), r = ir.srem(x, y);
+			LLVMValueRef adjust = ir.and(ir.icmp(LLVMIntNE, r, ir.i64(0)), ir.icmp(LLVMIntSLT, ir.xor(r, y), ir.i64(0)));
+			return ir.sub(q, ir.zext(adjust, ir.i64()));
+		}
+	}
+
+	static long[] strides(int[] shape) {
+		long[] st = new long[shape.length];
+		long s = 1;
+		for (int d = shape.length - 1; d >= 0; d--) {
+			st[d] = s;
+			s *= shape[d];
+		}
+		return st;
+	}
+}

@@ -1,0 +1,224 @@
+package dev.forge.compiler.host;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.forge.compiler.tile.Buffer;
+import dev.forge.compiler.tile.Index;
+import dev.forge.compiler.tile.Kernel;
+import dev.forge.compiler.tile.KernelArg;
+import dev.forge.compiler.tile.TileFunction;
+import dev.forge.types.DType;
+import dev.forge.types.Dim;
+
+/**
+ * A Tile IR function compiled for the host CPU (codegen, O3, JIT) and its launcher: binds the dims,
+ * allocates TEMP and DIM buffers, fills each kernel's argument block ({@link KernelAbi}), evaluates
+ * the grid and splits the program ids over a pool of threads, kernels one after another. The pool's
+ * threads have large stacks because tiles are stack arrays. Closing frees the code and the pool.
+ */
+public final class HostExecutable implements AutoCloseable {
+
+	/** Stack of a worker thread: room for the tiles of big kernels (only touched pages cost memory). */
+	private static final long WORKER_STACK = 256L << 20;
+
+	private final TileFunction function;
+	private final Jit jit;
+	private final List<MethodHandle> kernels = new ArrayList<>();
+	private ExecutorService pool;
+	private int poolThreads;
+
+	private HostExecutable(TileFunction function, Jit jit) {
+		this.function = function;
+		this.jit = jit;
+		for (Kernel k : function.kernels()) {
+			kernels.add(jit.downcall(KernelAbi.symbol(function, k), KernelAbi.SIGNATURE));
+		}
+	}
+
+	/** Compiles every kernel of f into one module and JIT-loads it. */
+	public static HostExecutable compile(TileFunction f) {
+		byte[] object = HostEmit.withModule(f, true, (ir, host) -> host.emitObject(ir.module()));
+		Jit jit = Jit.create();
+		try {
+			jit.addObject(object);
+			return new HostExecutable(f, jit);
+		} catch (RuntimeException e) {
+			jit.close();
+			throw e;
+		}
+	}
+
+	public TileFunction function() {
+		return function;
+	}
+
+	/**
+	 * Runs the function: {@code buffers} gives every INPUT and OUTPUT buffer by name (at least its
+	 * size in {@link KernelAbi#storageBytes} elements), {@code dims} binds the dim symbols of the
+	 * buffer shapes; {@code threads} workers share each kernel's programs.
+	 */
+	public void run(Map<String, MemorySegment> buffers, Map<String, Long> dims, int threads) {
+		run(buffers, dims, threads, null);
+	}
+
+	/** As {@link #run(Map, Map, int)}, adding each kernel's wall time to {@code kernelNanos[k]} when it is not null (for profiles). */
+	public void run(Map<String, MemorySegment> buffers, Map<String, Long> dims, int threads, long[] kernelNanos) {
+		if (threads < 1) {
+			throw new IllegalArgumentException("threads must be positive: " + threads);
+		}
+		try (Arena arena = Arena.ofShared()) {
+			Map<String, MemorySegment> memory = new HashMap<>();
+			for (Buffer b : function.buffers()) {
+				long elements = 1;
+				for (Dim d : b.shape()) {
+					elements = Math.multiplyExact(elements, dim(d, dims, b.name()));
+				}
+				long bytes = elements * KernelAbi.storageBytes(b.dtype());
+				switch (b.role()) {
+					case INPUT, OUTPUT -> {
+						MemorySegment s = buffers.get(b.name());
+						if (s == null) {
+							throw new IllegalArgumentException("no memory for buffer '" + b.name() + "' of @" + function.name());
+						}
+						if (s.byteSize() < bytes) {
+							throw new IllegalArgumentException("buffer '" + b.name() + "' needs " + bytes + " bytes, got " + s.byteSize());
+						}
+						memory.put(b.name(), s);
+					}
+					case TEMP -> memory.put(b.name(), arena.allocate(Math.max(bytes, 1), 64));
+					case DIM -> {
+						MemorySegment s = arena.allocate(8, 8);
+						writeScalar(s, b.dtype(), dim(b.dim(), dims, b.name()));
+						memory.put(b.name(), s);
+					}
+				}
+			}
+			for (int k = 0; k < kernels.size(); k++) {
+				long start = System.nanoTime();
+				launch(function.kernels().get(k), kernels.get(k), memory, dims, arena, threads);
+				if (kernelNanos != null) {
+					kernelNanos[k] += System.nanoTime() - start;
+				}
+			}
+		}
+	}
+
+	private void launch(Kernel k, MethodHandle handle, Map<String, MemorySegment> memory, Map<String, Long> dims, Arena arena,
+			int threads) {
+		MemorySegment block = arena.allocate(Math.max(8, KernelAbi.blockBytes(k)), 8);
+		Map<String, long[]> extents = new HashMap<>();
+		for (int a = 0; a < k.args().size(); a++) {
+			KernelArg arg = k.args().get(a);
+			long[] ext = new long[arg.rank()];
+			for (int d = 0; d < ext.length; d++) {
+				ext[d] = dim(arg.shape().get(d), dims, k.name() + "." + arg.name());
+			}
+			extents.put(arg.name(), ext);
+			KernelAbi.write(block, k, a, memory.get(arg.buffer()), ext);
+		}
+		long total = 1;
+		for (Index g : k.grid()) {
+			total *= Math.max(0, g.evaluate(extents));
+		}
+		if (total == 0) {
+			return;
+		}
+		// Chunks of programs handed out dynamically: ragged edge programs are cheaper than full ones.
+		int workers = (int) Math.min(threads, total);
+		long chunks = Math.min(total, workers * 8L);
+		long all = total;
+		AtomicLong next = new AtomicLong();
+		Runnable work = () -> {
+			for (long c; (c = next.getAndIncrement()) < chunks;) {
+				long begin = all * c / chunks, end = all * (c + 1) / chunks;
+				try {
+					handle.invokeExact(begin, end, block);
+				} catch (Throwable e) {
+					throw new IllegalStateException("kernel @" + k.name() + " failed", e);
+				}
+			}
+		};
+		List<Future<?>> running = new ArrayList<>();
+		ExecutorService p = pool(workers);
+		for (int w = 0; w < workers; w++) {
+			running.add(p.submit(work));
+		}
+		for (Future<?> f : running) {
+			try {
+				f.get();
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(e);
+			} catch (ExecutionException e) {
+				throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+			}
+		}
+	}
+
+	private synchronized ExecutorService pool(int threads) {
+		if (pool == null || poolThreads < threads) {
+			if (pool != null) {
+				pool.shutdown();
+			}
+			poolThreads = threads;
+			pool = Executors.newFixedThreadPool(threads, r -> {
+				Thread t = new Thread(null, r, "forge-host-" + function.name(), WORKER_STACK);
+				t.setDaemon(true);
+				return t;
+			});
+		}
+		return pool;
+	}
+
+	private static long dim(Dim d, Map<String, Long> dims, String what) {
+		OptionalLong v = d.evaluate(dims);
+		if (v.isEmpty()) {
+			throw new IllegalArgumentException(what + ": dim " + d + " is not bound (bind " + d.symbols() + ")");
+		}
+		return v.getAsLong();
+	}
+
+	private static void writeScalar(MemorySegment s, DType dtype, long value) {
+		switch (dtype) {
+			case F32 -> s.set(JAVA_FLOAT, 0, value);
+			case F64 -> s.set(JAVA_DOUBLE, 0, value);
+			case BF16 -> {
+				int bits = Float.floatToRawIntBits(value); // round to nearest even, as stores do
+				s.set(JAVA_SHORT, 0, (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16));
+			}
+			case F16 -> s.set(JAVA_SHORT, 0, Float.floatToFloat16(value));
+			case I64 -> s.set(JAVA_LONG, 0, value);
+			case I32 -> s.set(JAVA_INT, 0, (int) value);
+			case I16 -> s.set(JAVA_SHORT, 0, (short) value);
+			case I8, U8, BOOL -> s.set(JAVA_BYTE, 0, (byte) value);
+			default -> throw new UnsupportedOperationException("the host backend has no " + dtype.sourceName());
+		}
+	}
+
+	@Override
+	public synchronized void close() {
+		if (pool != null) {
+			pool.shutdownNow();
+		}
+		jit.close();
+	}
+}
