@@ -1,6 +1,7 @@
 package dev.forge.compiler;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 import dev.forge.compiler.graph.GraphFunction;
@@ -40,11 +41,20 @@ public final class Pipeline {
 
 	public static Compiled compile(GraphFunction lowered, Target target, BiConsumer<String, String> afterStage)
 			throws LoweringException {
+		return compile(lowered, target, Map.of(), afterStage);
+	}
+
+	/**
+	 * As above, with the dim values the code will mostly run at ({@code forge run --dims}) as hints
+	 * for the cost model: the Tile IR stays correct for every dim, its tiles fit those sizes.
+	 */
+	public static Compiled compile(GraphFunction lowered, Target target, Map<String, Long> dimHints,
+			BiConsumer<String, String> afterStage) throws LoweringException {
 		GraphFunction graph = GraphPipeline.run(lowered, (stage, g) -> afterStage.accept(stage, GraphPrinter.print(g)));
 		ScheduleFunction fused = Fusion.apply(graph);
 		check("fuse", ScheduleVerifier.verify(fused));
 		afterStage.accept("fuse", SchedulePrinter.print(fused));
-		ScheduleFunction scheduled = DefaultSchedule.apply(fused, target);
+		ScheduleFunction scheduled = DefaultSchedule.apply(fused, target, dimHints);
 		check("schedule", ScheduleVerifier.verify(scheduled));
 		afterStage.accept("schedule", SchedulePrinter.print(scheduled));
 		TileFunction tile = TileLowering.apply(scheduled);

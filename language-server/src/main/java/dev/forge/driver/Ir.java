@@ -2,65 +2,115 @@ package dev.forge.driver;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.BiConsumer;
 
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.xtext.resource.XtextResource;
 
 import dev.forge.ForgeLanguage;
-import dev.forge.compiler.graph.GraphFunction;
-import dev.forge.compiler.graph.GraphPipeline;
-import dev.forge.compiler.graph.GraphPrinter;
+import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.compiler.graph.Lowering;
 import dev.forge.forge.FunctionDef;
 import dev.forge.forge.Module;
+import dev.forge.targets.Target;
+import dev.forge.targets.Targets;
 import dev.forge.types.TypeCheckResult;
 import dev.forge.types.TypeSystem;
 
-/** The Graph IR of a file's functions, as text, for `forge build --emit graph`, hover and `forge/ir`. */
-public final class GraphIr {
+/**
+ * The IR of a file's functions as text, at one level (graph, schedule, tile), for
+ * `forge build --emit`, the hover and `forge/ir`. Everything here runs in-process without LLVM.
+ */
+public final class Ir {
 
-	private GraphIr() {
-	}
+	/** The levels printed without LLVM, in the order of the data path. */
+	public enum Level {
+		GRAPH, SCHEDULE, TILE;
 
-	/** One function's Graph IR, or the reason it does not lower (a kernel, an unsupported construct). */
-	public record Lowered(String function, String text, String notLowered) {
-	}
+		public String id() {
+			return name().toLowerCase(Locale.ROOT);
+		}
 
-	public static Lowered of(XtextResource resource, FunctionDef def) {
-		return of(resource, def, (stage, graph) -> {
-		});
-	}
+		/** The last pipeline stage of this level. */
+		String lastStage() {
+			return switch (this) {
+				case GRAPH -> dev.forge.compiler.graph.GraphPipeline.stageNames().getLast();
+				case SCHEDULE -> "schedule";
+				case TILE -> "tile";
+			};
+		}
 
-	/** Lowers and runs the Graph IR passes; {@code afterStage} sees the IR after each stage (for --dump-after). */
-	public static Lowered of(XtextResource resource, FunctionDef def, java.util.function.BiConsumer<String, GraphFunction> afterStage) {
-		TypeCheckResult types = ForgeLanguage.injector().getInstance(TypeSystem.class).check(resource);
-		try {
-			GraphFunction graph = GraphPipeline.run(Lowering.lower(def, types), afterStage);
-			return new Lowered(def.getName(), GraphPrinter.print(graph), null);
-		} catch (LoweringException e) {
-			return new Lowered(def.getName(), null, e.located());
+		public static Level parse(String id) {
+			for (Level l : values()) {
+				if (l.id().equals(id)) {
+					return l;
+				}
+			}
+			return null;
 		}
 	}
 
-	/** The whole file: each function's IR, or a `# name: not lowered: reason` line. */
-	public static String print(XtextResource resource) {
-		return print(resource, null);
+	private Ir() {
+	}
+
+	/** One function's IR text at a level, or the reason it does not compile (an unsupported construct). */
+	public record Lowered(String function, String text, String notLowered) {
+	}
+
+	public static Target hostTarget() {
+		return Targets.builtin().get("host");
+	}
+
+	/** Compiles one function to Tile IR; {@code afterStage} sees each stage's name and text. */
+	public static Pipeline.Compiled compile(XtextResource resource, FunctionDef def, Target target,
+			BiConsumer<String, String> afterStage) throws LoweringException {
+		return compile(resource, def, target, java.util.Map.of(), afterStage);
+	}
+
+	/** With the dims the code will run at, as hints that fit the tiles to them. */
+	public static Pipeline.Compiled compile(XtextResource resource, FunctionDef def, Target target, java.util.Map<String, Long> dimHints,
+			BiConsumer<String, String> afterStage) throws LoweringException {
+		TypeCheckResult types = ForgeLanguage.injector().getInstance(TypeSystem.class).check(resource);
+		return Pipeline.compile(Lowering.lower(def, types), target, dimHints, afterStage);
+	}
+
+	public static Lowered of(XtextResource resource, FunctionDef def, Level level) {
+		return of(resource, def, level, (stage, text) -> {
+		});
+	}
+
+	/** The text of {@code level}; {@code afterStage} sees every stage (for --dump-after). */
+	public static Lowered of(XtextResource resource, FunctionDef def, Level level, BiConsumer<String, String> afterStage) {
+		String[] text = new String[1];
+		try {
+			compile(resource, def, hostTarget(), (stage, t) -> {
+				afterStage.accept(stage, t);
+				if (stage.equals(level.lastStage())) {
+					text[0] = t;
+				}
+			});
+			return new Lowered(def.getName(), text[0], null);
+		} catch (LoweringException e) {
+			// The levels before the failing stage still have text: the hover shows what exists.
+			return text[0] != null ? new Lowered(def.getName(), text[0], null) : new Lowered(def.getName(), null, e.located());
+		}
 	}
 
 	/**
-	 * The whole file; with {@code dumpAfter} ("all" or a stage name) each function's IR after those
-	 * stages too, each under a `// after STAGE` line.
+	 * The whole file at {@code level}; with {@code dumpAfter} ("all" or a stage name) each
+	 * function's IR after those stages too, each under a `// after STAGE` line.
 	 */
-	public static String print(XtextResource resource, String dumpAfter) {
+	public static String print(XtextResource resource, Level level, String dumpAfter) {
 		List<Lowered> lowered = new ArrayList<>();
 		List<String> dumps = new ArrayList<>();
 		if (!resource.getContents().isEmpty() && resource.getContents().get(0) instanceof Module module) {
 			for (EObject item : module.getBody()) {
 				if (item instanceof FunctionDef def && def.getName() != null) {
-					lowered.add(of(resource, def, (stage, graph) -> {
+					lowered.add(of(resource, def, level, (stage, text) -> {
 						if (dumpAfter != null && (dumpAfter.equals("all") || dumpAfter.equals(stage))) {
-							dumps.add("// after " + stage + "\n" + GraphPrinter.print(graph));
+							dumps.add("// after " + stage + "\n" + text);
 						}
 					}));
 				}
@@ -76,7 +126,7 @@ public final class GraphIr {
 			if (i > 0) {
 				out.append('\n');
 			}
-			out.append(l.text() != null ? l.text() : "# " + l.function() + ": not lowered: " + l.notLowered() + "\n");
+			out.append(l.text() != null ? l.text() : "# " + l.function() + ": not compiled: " + l.notLowered() + "\n");
 		}
 		return out.toString();
 	}

@@ -75,6 +75,13 @@ public final class RunCommand {
 			return 1;
 		}
 		Map<String, Long> dims = dims(o.dims(), compiled, out, o.format().equals("text"));
+		try {
+			// Again, with the dims as hints: tiles fitted to the sizes this run uses.
+			compiled = Ir.compile(resource, def, Ir.hostTarget(), dims, (stage, text) -> {
+			});
+		} catch (LoweringException e) {
+			throw new IllegalStateException("compiled without dims but not with them", e);
+		}
 		Map<String, NdArray> inputs = new LinkedHashMap<>();
 		for (Map.Entry<String, Path> in : o.inputs().entrySet()) {
 			Buffer b = compiled.tile().buffer(in.getKey());
@@ -163,7 +170,9 @@ public final class RunCommand {
 		Map<String, Long> dims = new LinkedHashMap<>();
 		java.util.Set<String> whole = new java.util.HashSet<>();
 		for (Buffer b : compiled.tile().buffers()) {
-			b.shape().forEach(d -> d.asSymbol().ifPresent(whole::add));
+			if (b.role() == Buffer.Role.INPUT || b.role() == Buffer.Role.OUTPUT) {
+				b.shape().forEach(d -> d.asSymbol().ifPresent(whole::add));
+			}
 		}
 		for (String s : HostRunner.freeDims(compiled.tile())) {
 			dims.put(s, whole.contains(s) ? DEFAULT_DIM : DEFAULT_DIVISOR);

@@ -171,8 +171,14 @@ public final class HostRunner {
 		return out;
 	}
 
-	/** Given inputs where there are, the scalar defaults, else seeded random values (one stream per input). */
+	/**
+	 * Given inputs where there are, the scalar defaults, else seeded random values in [-1, 1) (one
+	 * stream per input). A parameter that enters a matmul from the right (a weight) is scaled by
+	 * 1/sqrt(K), as a model's initializer does, so that activations stay near 1 through deep
+	 * programs and a bf16 result can be compared with the f64 reference.
+	 */
 	private static Map<String, NdArray> inputs(Request request, Map<String, Long> dims) {
+		Map<String, Double> scales = request.graph() == null ? Map.of() : weightScales(request.graph(), dims);
 		SplittableRandom root = new SplittableRandom(request.seed());
 		Map<String, NdArray> out = new LinkedHashMap<>();
 		for (Buffer b : request.tile().buffers(Buffer.Role.INPUT)) {
@@ -188,10 +194,48 @@ public final class HostRunner {
 			} else if (b.shape().isEmpty() && request.scalarDefaults().containsKey(b.name())) {
 				out.put(b.name(), NdArray.scalar(request.scalarDefaults().get(b.name())));
 			} else {
-				out.put(b.name(), RandomInputs.tensor(shape, b.dtype(), random));
+				NdArray values = RandomInputs.tensor(shape, b.dtype(), random);
+				Double scale = scales.get(b.name());
+				if (scale != null) {
+					double[] d = values.data();
+					for (int i = 0; i < d.length; i++) {
+						d[i] = Rounding.round(d[i] * scale, b.dtype());
+					}
+					values = new NdArray(shape, d);
+				}
+				out.put(b.name(), values);
 			}
 		}
 		return out;
+	}
+
+	/** 1/sqrt(K) for each parameter that is (through casts, transposes and views) the right operand of a matmul. */
+	static Map<String, Double> weightScales(GraphFunction g, Map<String, Long> dims) {
+		Map<dev.forge.compiler.graph.Value, dev.forge.compiler.graph.Op> definitions = new HashMap<>();
+		for (dev.forge.compiler.graph.Op op : g.body()) {
+			definitions.put(op.result(), op);
+		}
+		Map<dev.forge.compiler.graph.Value, String> params = new HashMap<>();
+		for (GraphFunction.Param p : g.params()) {
+			params.put(p.value(), p.name());
+		}
+		Map<String, Double> scales = new HashMap<>();
+		for (dev.forge.compiler.graph.Op op : g.body()) {
+			if (op instanceof dev.forge.compiler.graph.Op.MatMul m) {
+				List<Dim> lhs = m.lhs().type().dims();
+				long k = TileWork.value(lhs.get(lhs.size() - 1), dims);
+				dev.forge.compiler.graph.Value v = m.rhs();
+				while (definitions.get(v) instanceof dev.forge.compiler.graph.Op d && (d instanceof dev.forge.compiler.graph.Op.Cast
+						|| d instanceof dev.forge.compiler.graph.Op.Transpose || d instanceof dev.forge.compiler.graph.Op.Reshape
+						|| d instanceof dev.forge.compiler.graph.Op.BroadcastTo)) {
+					v = d.operands().get(0);
+				}
+				if (params.containsKey(v) && k > 0) {
+					scales.merge(params.get(v), 1 / Math.sqrt(k), Math::min);
+				}
+			}
+		}
+		return scales;
 	}
 
 	/** Halves the largest dim while the reference work is over budget and every view still fits its buffer. */

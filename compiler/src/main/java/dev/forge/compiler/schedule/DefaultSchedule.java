@@ -2,6 +2,10 @@ package dev.forge.compiler.schedule;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+
+import dev.forge.compiler.graph.Op;
+import dev.forge.types.Dim;
 
 import dev.forge.targets.Target;
 
@@ -15,12 +19,53 @@ public final class DefaultSchedule {
 	}
 
 	public static ScheduleFunction apply(ScheduleFunction s, Target target) {
+		return apply(s, target, Map.of());
+	}
+
+	/** With dim values to fit the tiles to: a tile is no larger than the dim it covers needs. */
+	public static ScheduleFunction apply(ScheduleFunction s, Target target, Map<String, Long> dimHints) {
 		HostModel model = HostModel.of(target);
 		List<KernelGroup> groups = new ArrayList<>();
 		for (KernelGroup g : s.groups()) {
-			groups.add(g.tiling() != null ? g : g.withTiling(model.tiling(g)));
+			groups.add(g.tiling() != null ? g : g.withTiling(fit(model.tiling(g), g, model, dimHints)));
 		}
 		return s.withGroups(groups);
+	}
+
+	/** Shrinks each block (and the inner step) to the power of two covering its dim, keeping columns whole vectors. */
+	private static Tiling fit(Tiling t, KernelGroup g, HostModel model, Map<String, Long> hints) {
+		if (hints.isEmpty()) {
+			return t;
+		}
+		List<Dim> dims = g.output().type().dims();
+		List<Integer> block = new ArrayList<>(t.block());
+		for (int i = 0; i < block.size() && i < dims.size(); i++) {
+			int vectorFloor = i == dims.size() - 1 ? model.vectorElements() : 1;
+			block.set(i, shrink(block.get(i), dims.get(i), hints, vectorFloor));
+		}
+		int inner = t.inner();
+		Dim innerDim = switch (g.kind()) {
+			case MATMUL -> g.ops().stream().filter(o -> o instanceof Op.MatMul).map(o -> ((Op.MatMul) o).lhs().type().dims())
+					.map(d -> d.get(d.size() - 1)).findFirst().orElse(null);
+			case ROW_REDUCTION -> g.ops().stream().filter(o -> o instanceof Op.Reduce).map(o -> o.operands().get(0).type().dims())
+					.map(d -> d.get(d.size() - 1)).findFirst().orElse(null);
+			default -> null;
+		};
+		if (inner > 0 && innerDim != null) {
+			inner = shrink(inner, innerDim, hints, g.kind() == KernelGroup.Kind.ROW_REDUCTION ? model.vectorElements() : 1);
+		}
+		String origin = t.origin() + ", fitted to " + hints.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+				.collect(java.util.stream.Collectors.joining(","));
+		return new Tiling(block, inner, t.vector(), t.threads(), origin);
+	}
+
+	private static int shrink(int size, Dim dim, Map<String, Long> hints, int floor) {
+		java.util.OptionalLong v = dim.evaluate(hints);
+		if (v.isEmpty() || v.getAsLong() <= 0 || v.getAsLong() >= size) {
+			return size;
+		}
+		int fitted = Math.max(floor, Integer.highestOneBit((int) v.getAsLong() - 1) << 1);
+		return Math.min(size, Math.max(1, v.getAsLong() == 1 ? floor : fitted));
 	}
 
 	/** The numbers of a CPU that the cost model reads, and the tilings it derives from them. */
