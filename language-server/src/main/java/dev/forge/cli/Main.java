@@ -26,9 +26,11 @@ public final class Main {
 			commands:
 			  check PATH...          parse, link and validate .forge files or folders
 			        --format text|json|sarif   how to print diagnostics (default text)
-			  build PATH... --emit graph [--out DIR] [--dump-after=STAGE|all]
-			                         lower every function and print (or write) its Graph IR;
-			                         tile, llvm, ptx, asm and obj come with the next compiler stages
+			  build PATH... --emit graph|schedule|tile|llvm|asm|obj [--fn NAME] [--out DIR]
+			        [--target host] [--dump-after=STAGE|all]
+			                         compile every function (or NAME) and print or write one
+			                         level: the IRs, or host LLVM IR, assembly, object files
+			                         (with --out: the files and a manifest.json)
 			  run FILE --fn NAME [--dims B=4,S=128,...] [--seed N] [--target host]
 			         [--format text|json] [--input NAME=FILE.npy]... [--save-outputs DIR]
 			                         compile one function for the host CPU, run it on seeded
@@ -91,11 +93,12 @@ public final class Main {
 	private static int build(String[] args, PrintStream out) {
 		String emit = null;
 		String dumpAfter = null;
-		java.nio.file.Path outDir = null;
+		String function = null;
+		Path outDir = null;
 		List<Path> paths = new ArrayList<>();
 		for (int i = 0; i < args.length; i++) {
 			String arg = args[i];
-			if (arg.equals("--emit") || arg.equals("--out") || arg.equals("--target")) {
+			if (arg.equals("--emit") || arg.equals("--out") || arg.equals("--target") || arg.equals("--fn")) {
 				if (i + 1 >= args.length) {
 					throw new UsageException(arg + " needs a value");
 				}
@@ -103,9 +106,10 @@ public final class Main {
 				switch (arg) {
 					case "--emit" -> emit = value;
 					case "--out" -> outDir = Path.of(value);
+					case "--fn" -> function = value;
 					default -> {
 						if (!value.equals("host")) {
-							throw new UsageException("--target " + value + ": only the host target exists so far");
+							throw new UsageException("--target " + value + ": only the host target builds code so far");
 						}
 					}
 				}
@@ -121,59 +125,7 @@ public final class Main {
 				paths.add(Path.of(arg));
 			}
 		}
-		if (emit == null) {
-			throw new UsageException("build needs --emit graph|schedule|tile");
-		}
-		dev.forge.driver.Ir.Level level = dev.forge.driver.Ir.Level.parse(emit);
-		if (level == null) {
-			throw new UsageException("--emit " + emit + ": the levels are graph, schedule and tile");
-		}
-		if (paths.isEmpty()) {
-			throw new UsageException("build needs at least one file or folder");
-		}
-		Workspace workspace = Workspace.load(paths);
-		List<FileReport> reports = Checker.check(workspace);
-		long errors = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.ERROR)).sum();
-		if (errors > 0) {
-			out.print(DiagnosticFormats.text(reports.stream().map(r -> new FileReport(r.path(), r.lines(),
-					r.diagnostics().stream().filter(d -> d.severity() == SourceDiagnostic.Severity.ERROR).toList())).toList()));
-			out.printf("build stopped: %d error%s%n", errors, errors == 1 ? "" : "s");
-			return 1;
-		}
-		com.google.gson.JsonArray manifest = new com.google.gson.JsonArray();
-		for (var entry : workspace.requested().entrySet()) {
-			String text = dev.forge.driver.Ir.print(entry.getValue(), level, dumpAfter);
-			if (outDir == null) {
-				out.println("// " + entry.getKey());
-				out.print(text);
-				continue;
-			}
-			String name = entry.getKey().getFileName().toString().replaceAll("\\.forge$", "") + "." + level.id();
-			try {
-				java.nio.file.Files.createDirectories(outDir);
-				java.nio.file.Files.writeString(outDir.resolve(name), text);
-			} catch (java.io.IOException e) {
-				throw new UsageException("cannot write " + outDir.resolve(name) + ": " + e.getMessage());
-			}
-			com.google.gson.JsonObject item = new com.google.gson.JsonObject();
-			item.addProperty("source", entry.getKey().toString());
-			item.addProperty(level.id(), name);
-			manifest.add(item);
-		}
-		if (outDir != null) {
-			com.google.gson.JsonObject m = new com.google.gson.JsonObject();
-			m.addProperty("forge", VERSION);
-			m.addProperty("target", "host");
-			m.addProperty("emit", emit);
-			m.add("files", manifest);
-			try {
-				java.nio.file.Files.writeString(outDir.resolve("manifest.json"), new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n");
-			} catch (java.io.IOException e) {
-				throw new UsageException("cannot write " + outDir.resolve("manifest.json") + ": " + e.getMessage());
-			}
-			out.println("wrote " + manifest.size() + " file" + (manifest.size() == 1 ? "" : "s") + " and manifest.json to " + outDir);
-		}
-		return 0;
+		return dev.forge.driver.BuildCommand.run(new dev.forge.driver.BuildCommand.Options(paths, emit, function, outDir, dumpAfter, VERSION), out);
 	}
 
 	private static int run(String[] args, PrintStream out, boolean profile) {

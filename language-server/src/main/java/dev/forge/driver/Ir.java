@@ -103,11 +103,16 @@ public final class Ir {
 	 * function's IR after those stages too, each under a `// after STAGE` line.
 	 */
 	public static String print(XtextResource resource, Level level, String dumpAfter) {
+		return print(resource, level, dumpAfter, null);
+	}
+
+	/** As above, for the function named {@code only} (every function when null). */
+	public static String print(XtextResource resource, Level level, String dumpAfter, String only) {
 		List<Lowered> lowered = new ArrayList<>();
 		List<String> dumps = new ArrayList<>();
 		if (!resource.getContents().isEmpty() && resource.getContents().get(0) instanceof Module module) {
 			for (EObject item : module.getBody()) {
-				if (item instanceof FunctionDef def && def.getName() != null) {
+				if (item instanceof FunctionDef def && def.getName() != null && (only == null || only.equals(def.getName()))) {
 					lowered.add(of(resource, def, level, (stage, text) -> {
 						if (dumpAfter != null && (dumpAfter.equals("all") || dumpAfter.equals(stage))) {
 							dumps.add("// after " + stage + "\n" + text);

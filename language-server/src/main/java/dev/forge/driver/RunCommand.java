@@ -71,7 +71,8 @@ public final class RunCommand {
 			compiled = Ir.compile(resource, def, Ir.hostTarget(), (stage, text) -> {
 			});
 		} catch (LoweringException e) {
-			out.println(o.file() + ":" + e.located() + ": cannot compile '" + def.getName() + "' for the host: " + e.getMessage());
+			out.println(o.file() + ":" + e.range().line() + ":" + e.range().column() + ": cannot compile '" + def.getName()
+					+ "' for the host: " + e.getMessage());
 			return 1;
 		}
 		Map<String, Long> dims = dims(o.dims(), compiled, out, o.format().equals("text"));

@@ -152,20 +152,91 @@ class ForgeCliTest {
 		Result written = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--out", "out");
 		assertEquals(0, written.exit(), written.err());
 		assertTrue(Files.readString(dir.resolve("out/lin.graph")).startsWith("func @lin("));
-		assertTrue(Files.readString(dir.resolve("out/manifest.json")).contains("\"graph\": \"lin.graph\""));
+		assertTrue(Files.readString(dir.resolve("out/manifest.json")).contains("\"file\": \"lin.graph\""));
 		Result dumped = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--dump-after=all");
 		assertTrue(dumped.out().contains("// after lower\nfunc @lin(") && dumped.out().contains("// after dce\nfunc @lin(")
 				&& dumped.out().contains("// result\nfunc @lin("), dumped.out());
-		Result badStage = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--dump-after=fuse");
+		Result badStage = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--dump-after=lowered");
 		assertEquals(2, badStage.exit());
-		assertTrue(badStage.err().contains("the stages are lower, dce (or all)"), badStage.err());
+		assertTrue(badStage.err().contains("the stages are lower, dce, fuse, schedule, tile (or all)"), badStage.err());
 		Result tile = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile");
-		assertEquals(2, tile.exit());
-		assertTrue(tile.err().contains("--emit tile is not available yet"), tile.err());
+		assertEquals(0, tile.exit(), tile.err());
+		assertTrue(tile.out().contains("tile.func @lin(in x: [B,K] f32, in w: [K,N] f32, out result: [B,N] f32)")
+				&& tile.out().contains(" = dot "), tile.out());
+		Result badEmit = forge(dir, Map.of(), "build", "lin.forge", "--emit", "ptx");
+		assertEquals(2, badEmit.exit());
+		assertTrue(badEmit.err().contains("--emit ptx: choose one of graph, schedule, tile, llvm, asm, obj"), badEmit.err());
 		Files.writeString(dir.resolve("bad.forge"), "def f(x: Tensor[\"S\", f32], y: Tensor[\"T\", f32]):\n    return x + y\n");
 		Result bad = forge(dir, Map.of(), "build", "bad.forge", "--emit", "graph");
 		assertEquals(1, bad.exit());
 		assertTrue(bad.out().endsWith("build stopped: 1 error\n"), bad.out());
+	}
+
+	@Test
+	void buildWritesHostCodeAndAManifest(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("act.forge"), "def act(x: Tensor[\"R\", \"C\", f32]) -> Tensor[\"R\", \"C\", f32]:\n    return gelu(x) * 2.0\n");
+		Result llvm = forge(dir, Map.of(), "build", "act.forge", "--emit", "llvm", "--fn", "act");
+		assertEquals(0, llvm.exit(), llvm.err());
+		assertTrue(llvm.out().contains("define void @act__act_0(i64 ") && llvm.out().contains("<16 x float>"), llvm.out());
+		Result obj = forge(dir, Map.of(), "build", "act.forge", "--emit", "obj", "--out", "out");
+		assertEquals(0, obj.exit(), obj.err());
+		byte[] elf = Files.readAllBytes(dir.resolve("out/act.act.o"));
+		assertEquals(0x7f, elf[0]);
+		assertEquals('E', elf[1]);
+		String manifest = Files.readString(dir.resolve("out/manifest.json"));
+		assertTrue(manifest.contains("\"kernels\": [\n        \"act__act_0\"") && manifest.contains("\"abi\""), manifest);
+		Result noOut = forge(dir, Map.of(), "build", "act.forge", "--emit", "obj");
+		assertEquals(2, noOut.exit());
+		assertTrue(noOut.err().contains("--emit obj writes binary files: give --out DIR"), noOut.err());
+	}
+
+	@Test
+	void runVerifiesAndTimesAFunction(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("lin.forge"), "def lin(x: Tensor[\"B\", \"K\", f32], w: Tensor[\"K\", \"N\", f32], b: Tensor[\"N\", f32]) -> Tensor[\"B\", \"N\", f32]:\n    return relu(x @ w + b)\n");
+		Result text = forge(dir, Map.of(), "run", "lin.forge", "--fn", "lin", "--dims", "B=7,K=13,N=33", "--seed", "3");
+		assertEquals(0, text.exit(), text.out() + text.err());
+		assertTrue(text.out().contains("verified   yes (max rel error ") && text.out().contains("GFLOP/s"), text.out());
+		Result json = forge(dir, Map.of(), "run", "lin.forge", "--fn", "lin", "--dims", "B=1,K=1,N=1", "--format", "json",
+				"--save-outputs", "outs");
+		assertEquals(0, json.exit(), json.out() + json.err());
+		com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json.out()).getAsJsonObject();
+		for (String key : List.of("verified", "max_rel_error", "median_ms", "gflops", "gbps", "target", "dims")) {
+			assertTrue(o.has(key), key + " missing in " + json.out());
+		}
+		assertTrue(o.get("verified").getAsBoolean());
+		assertEquals("host", o.get("target").getAsString());
+		assertEquals(1, o.getAsJsonObject("dims").get("K").getAsInt());
+		assertTrue(Files.size(dir.resolve("outs/result.npy")) > 0);
+	}
+
+	@Test
+	void runReadsNpyInputsAndRejectsBadRequests(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("sq.forge"), "def sq(x: Tensor[\"N\", f32]) -> Tensor[\"N\", f32]:\n    return x * x\n");
+		// Run once to get an .npy of the right shape, then feed it back as the input.
+		assertEquals(0, forge(dir, Map.of(), "run", "sq.forge", "--fn", "sq", "--dims", "N=5", "--save-outputs", "o").exit());
+		Result given = forge(dir, Map.of(), "run", "sq.forge", "--fn", "sq", "--dims", "N=5", "--input", "x=o/result.npy", "--save-outputs", "o2");
+		assertEquals(0, given.exit(), given.out() + given.err());
+		Result wrongShape = forge(dir, Map.of(), "run", "sq.forge", "--fn", "sq", "--dims", "N=6", "--input", "x=o/result.npy");
+		assertEquals(2, wrongShape.exit());
+		assertTrue(wrongShape.err().contains("input 'x' has shape [5] but the function expects [6]"), wrongShape.err());
+		Result unknown = forge(dir, Map.of(), "run", "sq.forge", "--fn", "cube");
+		assertEquals(2, unknown.exit());
+		assertTrue(unknown.err().contains("no function 'cube' in sq.forge (functions: sq)"), unknown.err());
+		Result missing = forge(dir, Map.of(), "run", "sq.forge", "--fn", "sq", "--dims", "M=3");
+		assertEquals(2, missing.exit());
+		assertTrue(missing.err().contains("missing dims: N (pass --dims N=...)"), missing.err());
+		Result badDims = forge(dir, Map.of(), "run", "sq.forge", "--fn", "sq", "--dims", "N=x");
+		assertEquals(2, badDims.exit());
+		assertTrue(badDims.err().startsWith("forge: error: --dims: "), badDims.err());
+	}
+
+	@Test
+	void runFailsVerificationWhenF32LosesWhatF64Keeps(@TempDir Path dir) throws Exception {
+		// (x + 1e8) - 1e8 keeps x in the f64 reference but rounds it to a multiple of 8 in f32.
+		Files.writeString(dir.resolve("lossy.forge"), "def lossy(x: Tensor[\"N\", f32]) -> Tensor[\"N\", f32]:\n    return (x + 100000000.0) - 100000000.0\n");
+		Result r = forge(dir, Map.of(), "run", "lossy.forge", "--fn", "lossy", "--dims", "N=100");
+		assertEquals(1, r.exit(), r.out() + r.err());
+		assertTrue(r.out().contains("verified   NO: ") && r.out().contains("elements differ"), r.out());
 	}
 
 	@Test

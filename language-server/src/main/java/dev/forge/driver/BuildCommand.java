@@ -1,0 +1,170 @@
+package dev.forge.driver;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.xtext.resource.XtextResource;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import dev.forge.compiler.Pipeline;
+import dev.forge.compiler.graph.LoweringException;
+import dev.forge.compiler.host.HostEmit;
+import dev.forge.compiler.host.KernelAbi;
+import dev.forge.compiler.tile.Kernel;
+import dev.forge.diagnostics.SourceDiagnostic;
+import dev.forge.forge.FunctionDef;
+import dev.forge.forge.Module;
+
+/**
+ * `forge build`: check the files, compile their functions, and print or write one level of the
+ * data path: the IRs (graph, schedule, tile) as text, or host code (llvm, asm, obj) through LLVM.
+ * With --out, one file per source (IR levels) or per function (host code) and a manifest.json.
+ */
+public final class BuildCommand {
+
+	public static final List<String> EMITS = List.of("graph", "schedule", "tile", "llvm", "asm", "obj");
+
+	public record Options(List<Path> paths, String emit, String function, Path out, String dumpAfter, String version) {
+	}
+
+	private BuildCommand() {
+	}
+
+	public static int run(Options o, PrintStream out) {
+		if (o.emit() == null || !EMITS.contains(o.emit())) {
+			throw new UsageException(o.emit() == null ? "build needs --emit " + String.join("|", EMITS)
+					: "--emit " + o.emit() + ": choose one of " + String.join(", ", EMITS));
+		}
+		if (o.emit().equals("obj") && o.out() == null) {
+			throw new UsageException("--emit obj writes binary files: give --out DIR");
+		}
+		if (o.paths().isEmpty()) {
+			throw new UsageException("build needs at least one file or folder");
+		}
+		Workspace workspace = Workspace.load(o.paths());
+		List<FileReport> reports = Checker.check(workspace);
+		long errors = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.ERROR)).sum();
+		if (errors > 0) {
+			out.print(dev.forge.cli.DiagnosticFormats.text(reports.stream().map(r -> new FileReport(r.path(), r.lines(),
+					r.diagnostics().stream().filter(d -> d.severity() == SourceDiagnostic.Severity.ERROR).toList())).toList()));
+			out.printf("build stopped: %d error%s%n", errors, errors == 1 ? "" : "s");
+			return 1;
+		}
+		Ir.Level level = Ir.Level.parse(o.emit());
+		JsonArray manifest = new JsonArray();
+		boolean found = o.function() == null;
+		int failures = 0;
+		for (Map.Entry<Path, XtextResource> entry : workspace.requested().entrySet()) {
+			List<FunctionDef> functions = functions(entry.getValue(), o.function());
+			found |= !functions.isEmpty();
+			String base = entry.getKey().getFileName().toString().replaceAll("\\.forge$", "");
+			if (level != null) {
+				String text = Ir.print(entry.getValue(), level, o.dumpAfter(), o.function());
+				emitText(o, out, entry.getKey(), base + "." + level.id(), text, manifest, null);
+				continue;
+			}
+			for (FunctionDef def : functions) {
+				Pipeline.Compiled compiled;
+				try {
+					compiled = Ir.compile(entry.getValue(), def, Ir.hostTarget(), (stage, t) -> {
+					});
+				} catch (LoweringException e) {
+					out.println(entry.getKey() + ":" + e.range().line() + ":" + e.range().column() + ": cannot compile '" + def.getName() + "': "
+							+ e.getMessage());
+					failures++;
+					continue;
+				}
+				HostEmit.Kind kind = HostEmit.Kind.of(o.emit());
+				String name = base + "." + def.getName() + "." + kind.extension();
+				if (o.out() == null) {
+					emitText(o, out, entry.getKey(), name, kind == HostEmit.Kind.LLVM ? HostEmit.llvmIr(compiled.tile(), true)
+							: HostEmit.assembly(compiled.tile()), manifest, null);
+				} else {
+					try {
+						Files.createDirectories(o.out());
+						HostEmit.write(compiled.tile(), kind, o.out().resolve(name));
+					} catch (IOException e) {
+						throw new UsageException("cannot write " + o.out().resolve(name) + ": " + e.getMessage());
+					}
+					JsonObject item = item(entry.getKey(), name);
+					item.addProperty("function", def.getName());
+					JsonArray kernels = new JsonArray();
+					for (Kernel k : compiled.tile().kernels()) {
+						kernels.add(KernelAbi.symbol(compiled.tile(), k));
+					}
+					item.add("kernels", kernels);
+					manifest.add(item);
+				}
+			}
+		}
+		if (!found) {
+			throw new UsageException("no function '" + o.function() + "' in " + o.paths());
+		}
+		if (o.out() != null) {
+			writeManifest(o, manifest);
+			out.println("wrote " + manifest.size() + " file" + (manifest.size() == 1 ? "" : "s") + " and manifest.json to " + o.out());
+		}
+		return failures > 0 ? 1 : 0;
+	}
+
+	private static void emitText(Options o, PrintStream out, Path source, String name, String text, JsonArray manifest, String function) {
+		if (o.out() == null) {
+			out.println("// " + source + (function == null ? "" : " " + function));
+			out.print(text);
+			return;
+		}
+		try {
+			Files.createDirectories(o.out());
+			Files.writeString(o.out().resolve(name), text);
+		} catch (IOException e) {
+			throw new UsageException("cannot write " + o.out().resolve(name) + ": " + e.getMessage());
+		}
+		manifest.add(item(source, name));
+	}
+
+	private static JsonObject item(Path source, String file) {
+		JsonObject item = new JsonObject();
+		item.addProperty("source", source.toString());
+		item.addProperty("file", file);
+		return item;
+	}
+
+	private static void writeManifest(Options o, JsonArray files) {
+		JsonObject m = new JsonObject();
+		m.addProperty("forge", o.version());
+		m.addProperty("target", "host");
+		m.addProperty("emit", o.emit());
+		if (List.of("llvm", "asm", "obj").contains(o.emit())) {
+			m.addProperty("abi", "void KERNEL(i64 first_program, i64 end_program, ptr args): args holds one record "
+					+ "{ptr data; i64 extent[rank]} per kernel argument, in order (see docs/compiler.md)");
+		}
+		m.add("files", files);
+		try {
+			Files.writeString(o.out().resolve("manifest.json"), new GsonBuilder().setPrettyPrinting().create().toJson(m) + "\n");
+		} catch (IOException e) {
+			throw new UsageException("cannot write " + o.out().resolve("manifest.json") + ": " + e.getMessage());
+		}
+	}
+
+	/** The file's top-level functions, or only the one named {@code only}. */
+	static List<FunctionDef> functions(XtextResource resource, String only) {
+		List<FunctionDef> out = new ArrayList<>();
+		if (!resource.getContents().isEmpty() && resource.getContents().get(0) instanceof Module module) {
+			for (EObject item : module.getBody()) {
+				if (item instanceof FunctionDef def && def.getName() != null && (only == null || only.equals(def.getName()))) {
+					out.add(def);
+				}
+			}
+		}
+		return out;
+	}
+}
