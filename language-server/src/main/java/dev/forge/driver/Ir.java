@@ -12,10 +12,14 @@ import dev.forge.ForgeLanguage;
 import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.compiler.graph.Lowering;
+import dev.forge.compiler.kernel.KernelLowering;
+import dev.forge.compiler.tile.TileFunction;
+import dev.forge.compiler.tile.TilePrinter;
 import dev.forge.forge.FunctionDef;
 import dev.forge.forge.Module;
 import dev.forge.targets.Target;
 import dev.forge.targets.Targets;
+import dev.forge.types.Signature;
 import dev.forge.types.TypeCheckResult;
 import dev.forge.types.TypeSystem;
 
@@ -73,6 +77,16 @@ public final class Ir {
 	public static Pipeline.Compiled compile(XtextResource resource, FunctionDef def, Target target, java.util.Map<String, Long> dimHints,
 			BiConsumer<String, String> afterStage) throws LoweringException {
 		TypeCheckResult types = ForgeLanguage.injector().getInstance(TypeSystem.class).check(resource);
+		Signature sig = types.signatureOf(def);
+		if (sig != null && sig.kernel()) {
+			// A @kernel is written at the tile level: it goes straight to Tile IR.
+			TileFunction tile = KernelLowering.lower(def, types, target);
+			String note = "// @" + def.getName() + " is a @kernel: written at the tile level, it has no Graph IR or Schedule IR\n";
+			for (String stage : Pipeline.stageNames()) {
+				afterStage.accept(stage, stage.equals("tile") ? TilePrinter.print(tile) : note);
+			}
+			return new Pipeline.Compiled(null, null, tile);
+		}
 		return Pipeline.compile(Lowering.lower(def, types), target, dimHints, afterStage);
 	}
 
