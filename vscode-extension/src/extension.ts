@@ -1,6 +1,7 @@
 // The Forge extension: starts `<forge launcher> lsp` as a language client, shows its state in the status
 // bar, and adds client commands around the server's: Show Tile IR (a read-only `forge-ir:` document beside
-// the source, from the `forge/ir` request), Run and Profile (the server's `forge.run`/`forge.profile`).
+// the source, from the `forge/ir` request), Run and Profile (the server's `forge.run`/`forge.profile`, which
+// answer {summary, output, ok}: the summary becomes a message, the output goes to the Forge output channel).
 //
 // Command ids: vscode-languageclient registers every id in the server's executeCommandProvider as a VS Code
 // command, so the client's own commands use other ids (`forge.client.*`) and the server's code lenses keep
@@ -15,6 +16,8 @@ import {
   ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
+  LSPErrorCodes,
+  ResponseError,
   LanguageClientOptions,
   RevealOutputChannelOn,
   ServerOptions,
@@ -45,7 +48,6 @@ let client: LanguageClient | undefined;
 let launcher: Launcher | undefined;
 let serverCommands = new Set<string>();
 let output: vscode.LogOutputChannel;
-let runOutput: vscode.OutputChannel | undefined;
 let status: vscode.StatusBarItem;
 let irDocs: IrDocuments;
 let starting: Promise<void> | undefined;
@@ -64,7 +66,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     status,
     irDocs,
-    { dispose: () => runOutput?.dispose() },
     vscode.workspace.registerTextDocumentContentProvider(IR_SCHEME, irDocs),
     vscode.commands.registerCommand('forge.restartServer', () => restart(context)),
     vscode.commands.registerCommand('forge.showOutput', () => output.show(true)),
@@ -207,7 +208,13 @@ async function doStart(context: vscode.ExtensionContext): Promise<void> {
           }
         }
         if (command === SERVER_RUN || command === SERVER_PROFILE) {
-          return withProgressAndOutput(command, describeArgs(args), () => next(command, args));
+          // Sent here rather than through next(), so that cancelling the notification cancels the request.
+          const c = client;
+          if (!c) return next(command, args);
+          await saveSource(functionFromArgs(args)?.uri);
+          return withProgressAndOutput(command, describeArgs(args), (token) =>
+            c.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token)
+          );
         }
         return next(command, args);
       },
@@ -375,6 +382,7 @@ async function runFunction(command: string): Promise<unknown> {
   const args = (await lensArguments(editor.document, fn, command)) ?? [
     { uri: editor.document.uri.toString(), function: fn.name, target: readSettings().target },
   ];
+  await saveSource(editor.document.uri.toString());
   return withProgressAndOutput(command, fn.name, (token) =>
     c.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token)
   );
@@ -390,30 +398,59 @@ async function lensArguments(doc: vscode.TextDocument, fn: FunctionAt, command: 
   }
 }
 
-/** Runs a server command with a cancellable progress notification and shows its result in "Forge Run". */
+/** `forge run` reads the file from disk: save the source first when it has unsaved changes. */
+async function saveSource(uri: string | undefined): Promise<void> {
+  const doc = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri) : undefined;
+  if (doc?.isDirty && !doc.isUntitled) await doc.save();
+}
+
+/** The result of forge.run / forge.profile: {summary, output, ok} (a string or {text} from older servers). */
+interface RunResult {
+  summary?: string;
+  output?: string;
+  ok?: boolean;
+  command?: string;
+}
+
+/**
+ * Runs a server command with a cancellable progress notification, then shows its summary as a message (an error
+ * message when it did not succeed) and its whole output in the Forge output channel.
+ */
 async function withProgressAndOutput(
   command: string,
   label: string,
   run: (token: vscode.CancellationToken) => Thenable<unknown>
 ): Promise<unknown> {
   const what = command === SERVER_PROFILE ? 'Profiling' : 'Running';
-  runOutput ??= vscode.window.createOutputChannel('Forge Run');
-  const out = runOutput;
   const target = readSettings().target;
-  out.appendLine(`--- ${what.toLowerCase()} ${label} on ${target} (${new Date().toLocaleTimeString()})`);
-  out.show(true);
+  output.appendLine(`--- ${what.toLowerCase()} ${label} on ${target}`);
+  output.show(true);
+  const showOutput = (a: string | undefined) => {
+    if (a === 'Show Output') output.show(true);
+  };
   try {
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Forge: ${what} ${label}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Forge: ${what} ${label}...`, cancellable: true },
       (_progress, token) => run(token)
     );
+    const r: RunResult = result && typeof result === 'object' ? (result as RunResult) : {};
+    if (r.command) output.appendLine(`$ ${r.command}`);
     const text = textOf(result) ?? (result === undefined || result === null ? '(no output)' : JSON.stringify(result, null, 2));
-    out.appendLine(text);
+    output.appendLine(text.replace(/\n$/, ''));
+    const summary = typeof r.summary === 'string' ? r.summary : `${label}: ${text.split('\n').find((l) => l.trim()) ?? 'done'}`;
+    output.appendLine(`--- ${summary}`);
+    if (r.ok === false) void vscode.window.showErrorMessage(`Forge: ${summary}`, 'Show Output').then(showOutput);
+    else void vscode.window.showInformationMessage(`Forge: ${summary}`, 'Show Output').then(showOutput);
     return result;
   } catch (e) {
+    if (e instanceof ResponseError && e.code === LSPErrorCodes.RequestCancelled) {
+      output.appendLine(`--- ${label}: cancelled`);
+      void vscode.window.showInformationMessage(`Forge: ${what.toLowerCase()} ${label} cancelled.`);
+      return undefined;
+    }
     const message = e instanceof Error ? e.message : String(e);
-    out.appendLine(`failed: ${message}`);
-    void vscode.window.showErrorMessage(`Forge: ${what.toLowerCase()} ${label} failed: ${message}`);
+    output.appendLine(`--- ${label}: failed: ${message}`);
+    void vscode.window.showErrorMessage(`Forge: ${what.toLowerCase()} ${label} failed: ${message}`, 'Show Output').then(showOutput);
     return undefined;
   }
 }

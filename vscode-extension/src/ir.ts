@@ -1,4 +1,4 @@
-// Read-only virtual documents `forge-ir:` showing a function's IR (graph, schedule, tile, llvm, ptx),
+// Read-only virtual documents `forge-ir:` showing a function's IR (graph, schedule, tile, llvm, asm, ptx),
 // filled from the server's custom request `forge/ir` {uri, function, level} -> {text}.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -6,7 +6,7 @@ import { ResponseError, LSPErrorCodes, ErrorCodes } from 'vscode-languageclient/
 import type { LanguageClient } from 'vscode-languageclient/node';
 
 export const IR_SCHEME = 'forge-ir';
-export const IR_LEVELS = ['graph', 'schedule', 'tile', 'llvm', 'ptx'] as const;
+export const IR_LEVELS = ['graph', 'schedule', 'tile', 'llvm', 'asm', 'ptx'] as const;
 export type IrLevel = (typeof IR_LEVELS)[number];
 
 export interface IrParams {

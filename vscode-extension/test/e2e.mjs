@@ -2,7 +2,8 @@
 // driven by playwright-core. It installs the packaged .vsix into a fresh code-server, opens a temporary copy
 // of samples/ plus a file with a shape error, and checks what a user sees: the language mode, TextMate
 // colours, the squiggle and the Problems entry of the server's diagnostic, a hover with a shape, and
-// (only when the server advertises them) inlay hints, code lenses and the Tile IR document.
+// (only when the server advertises them) inlay hints, code lenses, the Tile IR document from the Show Tile IR
+// lens, the Tile IR in the hover of a kernel, and Run's summary and output.
 //
 // Usage: node test/e2e.mjs [--vsix PATH] [--keep] [--no-lsp | --stub-server]
 //   --keep          keep the scratch folder (code-server's logs, the workspace copy)
@@ -355,15 +356,57 @@ async function tabText(page, name, timeoutMs = 30000) {
   }, timeoutMs);
 }
 
+/**
+ * The box of `word` on the line `lineText` of `file` in the active editor. A line below the visible part is not
+ * rendered: then the cursor goes there with Go to Line (its number from the workspace copy) first.
+ */
+async function scrollToWord(page, file, lineText, word) {
+  const box = await waitFor(`'${word}' on '${lineText}'`, () => wordBox(page, lineText, word), 3000).catch(() => null);
+  if (box) return box;
+  const line = fs.readFileSync(path.join(dirs.workspace, file), 'utf8').split('\n').findIndex((l) => l.includes(lineText)) + 1;
+  if (line === 0) fail(`no line containing '${lineText}' in ${file}`);
+  const first = await page.locator('.editor-group-container.active .monaco-editor .view-line').first().boundingBox();
+  if (first) await page.mouse.click(first.x + 5, first.y + first.height / 2);
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  return waitFor(`'${word}' on '${lineText}' after going to line ${line}`, () => wordBox(page, lineText, word), 10000).catch(async (e) => {
+    await shot(page, 'failed-go-to-line.png');
+    throw e;
+  });
+}
+
 /** Puts the cursor on `word` of the line `lineText` in `file`, runs Forge: Show Tile IR, returns a summary of the IR tab. */
 async function showIrFromPalette(page, file, lineText, word, tabName) {
   await openFile(page, file);
-  const box = await waitFor(`'${word}' in ${file}`, () => wordBox(page, lineText, word), 10000);
+  const box = await scrollToWord(page, file, lineText, word);
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await runCommand(page, 'Forge: Show Tile IR');
   const text = await tabText(page, tabName);
   if (/could not produce|not running|does not provide|returned no IR/.test(text)) fail(`the IR document says: ${text.slice(0, 300)}`);
   return `${tabName}: ${text.split('\n').length} lines, starting '${text.split('\n')[0].slice(0, 80)}'`;
+}
+
+/** Clicks the code lens `title` nearest above the line of `file` containing `defLine` (its word `word` locates it). */
+async function clickLens(page, file, defLine, word, title) {
+  const def = await scrollToWord(page, file, defLine, word);
+  const links = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: title });
+  const best = await waitFor(`a ${title} lens above '${defLine}'`, async () => {
+    let found;
+    for (let i = 0; i < (await links.count()); i++) {
+      const b = await links.nth(i).boundingBox();
+      if (b && b.y < def.y && (!found || b.y > found.b.y)) found = { i, b };
+    }
+    return found;
+  }, 30000);
+  await links.nth(best.i).click();
+}
+
+/** The text of the visible notification toasts. */
+async function toasts(page) {
+  return (await page.locator('.notifications-toasts .notification-toast').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
 }
 
 /** The client side of code lenses, server commands and forge/ir, against test/stub-server.mjs. */
@@ -389,15 +432,7 @@ async function stubChecks(page) {
     return `${flat.length} lens rows: '${flat[0]}'`;
   });
   await check('the Show Tile IR lens of gemm opens gemm.tile.forge-ir (forge/ir)', async () => {
-    const def = await waitFor('def gemm', () => wordBox(page, 'def gemm', 'gemm'), 30000);
-    const links = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Show Tile IR' });
-    let best;
-    for (let i = 0; i < (await links.count()); i++) {
-      const b = await links.nth(i).boundingBox();
-      if (b && b.y < def.y && (!best || b.y > best.b.y)) best = { i, b };
-    }
-    if (!best) fail('no Show Tile IR lens above def gemm');
-    await links.nth(best.i).click();
+    await clickLens(page, 'matmul.forge', 'def gemm', 'gemm', 'Show Tile IR');
     const text = await tabText(page, 'gemm.tile.forge-ir');
     if (!text.includes('stub tile IR of gemm')) fail(`the document reads '${text.slice(0, 200)}'`);
     return `'${text.split('\n')[0]}'`;
@@ -406,12 +441,12 @@ async function stubChecks(page) {
   await check('Forge: Show Tile IR (palette) with the cursor in linear opens linear.tile.forge-ir', async () =>
     showIrFromPalette(page, 'matmul.forge', 'return x @ w + b', 'return', 'linear.tile.forge-ir')
   );
-  await check('Forge: Run Function (palette) shows the result in the Forge Run output', async () => {
+  await check('Forge: Run Function (palette) shows the result in the Forge output', async () => {
     await openFile(page, 'matmul.forge');
     const box = await waitFor('linear', () => wordBox(page, 'return x @ w + b', 'return'), 10000);
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await runCommand(page, 'Forge: Run Function');
-    const out = await waitFor('the Forge Run output', async () => {
+    const out = await waitFor('the Forge output', async () => {
       const t = (await page.locator('.part.panel .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
       return t.includes('stub run of linear') ? t : undefined;
     }, 20000);
@@ -663,13 +698,17 @@ async function main() {
 
   const lensCommands = ['forge.run', 'forge.profile', 'forge.showTileIr'].filter((c) => state.serverCommands.includes(c));
   if (caps.codeLensProvider && lensCommands.length) {
-    await check('code lenses on project', async () => {
+    await check('code lenses Run | Profile | Show Tile IR above the @jit function project', async () => {
       const texts = await waitFor('code lenses', async () => {
         const t = await page.locator('.editor-group-container.active .codelens-decoration').allInnerTexts();
-        return t.length ? t.join(' | ') : undefined;
-      }, 15000);
-      return `'${texts.replace(/\s+/g, ' ')}'`;
+        // Lens rows render before their commands resolve: wait until every row shows its commands.
+        return t.length && t.every((row) => row.includes('Show Tile IR')) ? t : undefined;
+      }, 30000);
+      const flat = texts.map((t) => t.replace(/\s+/g, ' ').trim());
+      if (!flat.every((t) => t.includes('Run') && t.includes('Profile') && t.includes('Show Tile IR'))) fail(flat.join(' / '));
+      return `${flat.length} lens row(s): '${flat.join(' / ')}'`;
     });
+    await shot(page, '07-code-lens.png');
   } else skip('code lenses', 'the server advertises no codeLensProvider or no forge.run/profile/showTileIr');
 
   await check('Forge: Restart Language Server brings the server and the diagnostic back', async () => {
@@ -685,11 +724,60 @@ async function main() {
   });
 
   if (state.serverCommands.includes('forge.showTileIr')) {
-    await check('Forge: Show Tile IR opens a forge-ir document beside matmul.forge', () =>
-      showIrFromPalette(page, 'matmul.forge', 'T = tile.context()', 'T', 'gemm.tile.forge-ir')
+    await check('the Show Tile IR lens of linear opens linear.tile.forge-ir beside matmul.forge with tile.func', async () => {
+      await openFile(page, 'matmul.forge');
+      await clickLens(page, 'matmul.forge', 'def linear(', 'linear', 'Show Tile IR');
+      const text = await waitFor('tile.func in linear.tile.forge-ir', async () => {
+        const t = await tabText(page, 'linear.tile.forge-ir');
+        return t.includes('tile.func') ? t : undefined;
+      }, 30000).catch(async (e) => fail(`${e.message}; the document reads '${(await tabText(page, 'linear.tile.forge-ir', 2000).catch(() => '')).slice(0, 300)}'`));
+      const groups = await page.locator('.editor-group-container').count();
+      if (groups < 2) fail('the IR document is not beside the source');
+      return `'${text.split('\n').find((l) => l.includes('tile.func'))?.trim()}' (${groups} editor groups)`;
+    });
+    await shot(page, '08-tile-ir.png');
+    await check('Forge: Show Tile IR (palette) in gemm opens gemm.tile.forge-ir', () =>
+      showIrFromPalette(page, 'matmul.forge', 'tile.context()', 'T', 'gemm.tile.forge-ir')
     );
-    await shot(page, '07-tile-ir.png');
   } else skip('Tile IR document', `the server does not advertise forge.showTileIr (its commands: ${state.serverCommands.join(', ') || 'none'})`);
+
+  await check('hover on the kernel gemm shows its Tile IR', async () => {
+    await openFile(page, 'matmul.forge');
+    await page.keyboard.press('Escape');
+    let text = '';
+    for (let attempt = 0; attempt < 4 && !text.includes('Tile IR'); attempt++) {
+      await hoverWord(page, 'def gemm', 'gemm');
+      text = await waitFor('a hover', async () => {
+        const t = await page.locator('.monaco-hover:not(.hidden)').first().innerText({ timeout: 500 });
+        return t.includes('Tile IR') ? t : undefined;
+      }, 8000).catch(() => '');
+    }
+    if (!text.includes('Tile IR')) fail(`no 'Tile IR' in the hover: '${text.replace(/\s+/g, ' ').slice(0, 300)}'`);
+    const flat = text.replace(/\s+/g, ' ');
+    return `'${flat.slice(flat.indexOf('Tile IR') - 2, flat.indexOf('Tile IR') + 90)}...'`;
+  });
+  await page.waitForTimeout(500);
+  await shot(page, '09-hover-kernel-tile-ir.png');
+  await page.mouse.move(5, 5);
+  await page.keyboard.press('Escape');
+
+  if (state.serverCommands.includes('forge.run')) {
+    await check('the Run lens of linear shows forge run\'s summary and its output in the Forge channel', async () => {
+      await openFile(page, 'matmul.forge');
+      await clickLens(page, 'matmul.forge', 'def linear(', 'linear', 'Run');
+      const toast = await waitFor('a notification with the summary of the run', async () => {
+        const t = await toasts(page);
+        return t.find((x) => /Forge: linear: /.test(x));
+      }, 120000);
+      const out = await waitFor('the run in the Forge output', async () => {
+        const t = (await page.locator('.part.panel .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+        return t.includes('--- linear:') ? t : undefined;
+      }, 20000);
+      const last = out.split('\n').filter((l) => l.includes('--- linear:')).at(-1)?.trim();
+      return `notification '${toast.slice(0, 160)}'; output '${last}'`;
+    });
+    await shot(page, '10-run.png');
+  } else skip('Run', `the server does not advertise forge.run`);
 
   if (results.some((r) => r.status === 'fail')) {
     const tail = forgeLogTail();

@@ -72,9 +72,36 @@ class LanguageServerProcessTest {
 	private final Map<String, List<Diagnostic>> diagnostics = new ConcurrentHashMap<>();
 	private final StringBuilder stderr = new StringBuilder();
 
+	/** $/progress notifications as "token kind message", in order. */
+	private final List<String> progress = java.util.Collections.synchronizedList(new ArrayList<>());
+
 	@BeforeEach
 	void start() throws Exception {
-		ProcessBuilder builder = new ProcessBuilder(Sources.ROOT.resolve("forge").toString(), "lsp", "--stdio");
+		start(List.of(Sources.ROOT.resolve("forge").toString(), "lsp", "--stdio"));
+	}
+
+	/**
+	 * The server started as {@code java [-Dforge.launcher=LAUNCHER] -cp <server jar> dev.forge.cli.Main lsp}
+	 * in place of `./forge lsp`: with a stand-in for the Forge command line, or without one.
+	 */
+	private void restartWithLauncher(Path launcher) throws Exception {
+		stop();
+		Files.deleteIfExists(workspace.resolve("stderr.txt"));
+		String java = ProcessHandle.current().info().command().orElse("java");
+		Path jar;
+		try (var jars = Files.list(Sources.ROOT.resolve("language-server/target"))) {
+			jar = jars.filter(f -> f.getFileName().toString().matches("forge-language-server-.*-server\\.jar")).findFirst().orElseThrow();
+		}
+		List<String> command = new ArrayList<>(List.of(java, "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
+		if (launcher != null) {
+			command.add("-Dforge.launcher=" + launcher);
+		}
+		command.addAll(List.of("-cp", jar.toString(), "dev.forge.cli.Main", "lsp"));
+		start(command);
+	}
+
+	private void start(List<String> command) throws Exception {
+		ProcessBuilder builder = new ProcessBuilder(command);
 		builder.environment().put("FORGE_NO_BUILD", "1");
 		builder.redirectError(workspace.resolve("stderr.txt").toFile());
 		process = builder.start();
@@ -100,22 +127,43 @@ class LanguageServerProcessTest {
 			@Override
 			public void logMessage(MessageParams message) {
 			}
+
+			@Override
+			public java.util.concurrent.CompletableFuture<Void> createProgress(org.eclipse.lsp4j.WorkDoneProgressCreateParams params) {
+				progress.add(params.getToken().getLeft() + " create");
+				return java.util.concurrent.CompletableFuture.completedFuture(null);
+			}
+
+			@Override
+			public void notifyProgress(org.eclipse.lsp4j.ProgressParams params) {
+				var value = params.getValue().getLeft();
+				String message = value instanceof org.eclipse.lsp4j.WorkDoneProgressBegin b ? b.getTitle() + ": " + b.getMessage()
+						: value instanceof org.eclipse.lsp4j.WorkDoneProgressReport r ? r.getMessage()
+						: ((org.eclipse.lsp4j.WorkDoneProgressEnd) value).getMessage();
+				progress.add(params.getToken().getLeft() + " " + value.getKind() + " " + message);
+			}
 		};
 		Launcher<ForgeServer> launcher = Launcher.createLauncher(client, ForgeServer.class, process.getInputStream(), process.getOutputStream());
 		launcher.startListening();
 		server = launcher.getRemoteProxy();
 		InitializeParams init = new InitializeParams();
 		init.setRootUri(workspace.toUri().toString());
-		init.setCapabilities(new ClientCapabilities());
+		ClientCapabilities capabilities = new ClientCapabilities();
+		org.eclipse.lsp4j.WindowClientCapabilities window = new org.eclipse.lsp4j.WindowClientCapabilities();
+		window.setWorkDoneProgress(true);
+		capabilities.setWindow(window);
+		init.setCapabilities(capabilities);
 		var result = server.initialize(init).get(60, TimeUnit.SECONDS);
 		assertNotNull(result.getCapabilities().getHoverProvider());
 		assertTrue(result.getCapabilities().getInlayHintProvider().getLeft());
+		assertNotNull(result.getCapabilities().getCodeLensProvider());
+		assertEquals(List.of("forge.run", "forge.profile", "forge.showTileIr"), result.getCapabilities().getExecuteCommandProvider().getCommands());
 		server.initialized(new InitializedParams());
 	}
 
 	@AfterEach
 	void stop() throws Exception {
-		if (process.isAlive()) {
+		if (process != null && process.isAlive()) {
 			server.shutdown().get(30, TimeUnit.SECONDS);
 			server.exit();
 			assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the server did not exit after shutdown/exit");
@@ -176,26 +224,267 @@ class LanguageServerProcessTest {
 		assertEquals("```forge\nh: Tensor[\"B\",\"S\",\"N\", bf16]\n```\n\n3-D tensor, shape `[B,S,N]`, bf16", hover(uri, 3, 4));
 		String def = hover(uri, 1, 6);
 		assertTrue(def.startsWith("```forge\ndef block(x: Tensor[\"B\",\"S\",\"D\", bf16], w: Tensor[\"D\",\"N\", bf16]) -> Tensor[\"B\",\"S\",\"N\", bf16]\n```\n\n"
-				+ "A projection with the wrong weight.\n\n---\n\n**Graph IR**\n```forge-ir\nfunc @block("), def);
-		assertTrue(def.contains("= matmul %0, %1 : [B,S,D] bf16, [D,N] bf16 -> [B,S,N] bf16"), def);
+				+ "A projection with the wrong weight.\n\n---\n\n**Tile IR** (host)\n```forge-ir\ntile.func @block("), def);
+		assertTrue(def.contains("kernel @block_0("), def);
 		String builtin = hover(uri, 4, 13);
 		assertTrue(builtin.startsWith("```forge\ndef rmsnorm(x: Tensor[\"*S\",\"D\", T]"), builtin);
 		assertTrue(builtin.contains("x / sqrt(mean(x*x, last axis) + eps)"), builtin);
 	}
 
+	private static final String FIXED_BLOCK = BLOCK.replace("\"K\", \"N\"", "\"D\", \"N\"");
+
+	private com.google.gson.JsonObject irOf(String uri, String function, String level) throws Exception {
+		com.google.gson.JsonObject params = new com.google.gson.JsonObject();
+		params.addProperty("uri", uri);
+		params.addProperty("function", function);
+		params.addProperty("level", level);
+		return server.ir(params).get(120, TimeUnit.SECONDS);
+	}
+
+	private static String errorOf(java.util.concurrent.Future<?> future) {
+		var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, () -> future.get(120, TimeUnit.SECONDS));
+		return failure.getCause().getMessage();
+	}
+
 	@Test
-	void irRequestReturnsGraphIrAndSaysWhatIsNotBuilt() throws Exception {
-		String uri = open("block.forge", BLOCK.replace("\"K\", \"N\"", "\"D\", \"N\""));
+	void irRequestAnswersGraphScheduleTileInProcessAndLlvmThroughForgeBuild() throws Exception {
+		String uri = open("block.forge", FIXED_BLOCK);
+		String graph = irOf(uri, "block", "graph").get("text").getAsString();
+		assertTrue(graph.startsWith("func @block(%0 x: [B,S,D] bf16, %1 w: [D,N] bf16) -> ([B,S,N] bf16) {"), graph);
+		assertFalse(irOf(uri, "block", "schedule").get("text").getAsString().isBlank());
+		String tile = irOf(uri, "block", "tile").get("text").getAsString();
+		assertTrue(tile.startsWith("tile.func @block("), tile);
 		com.google.gson.JsonObject params = new com.google.gson.JsonObject();
 		params.addProperty("uri", uri);
 		params.addProperty("function", "block");
-		params.addProperty("level", "graph");
-		String text = server.ir(params).get(30, TimeUnit.SECONDS).get("text").getAsString();
-		assertTrue(text.startsWith("func @block(%0 x: [B,S,D] bf16, %1 w: [D,N] bf16) -> ([B,S,N] bf16) {"), text);
-		params.addProperty("level", "tile");
-		var failure = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
-				() -> server.ir(params).get(30, TimeUnit.SECONDS));
-		assertTrue(failure.getCause().getMessage().contains("the tile level is not built yet"), failure.getCause().getMessage());
+		params.addProperty("level", "quantum");
+		assertTrue(errorOf(server.ir(params)).contains("unknown level 'quantum'"));
+		// llvm comes from `forge build FILE --emit llvm --fn block` in a child process: its text, or what it said.
+		params.addProperty("level", "llvm");
+		String text = server.ir(params).get(120, TimeUnit.SECONDS).get("text").getAsString();
+		assertTrue(text.contains("define void @block__block_0(i64 "), text);
+	}
+
+	private static final String LENSES = """
+			@jit
+			def scale(x: Tensor["S", f32]) -> Tensor["S", f32]:
+			    return x * 2.0
+
+
+			@kernel
+			def k(X: KTile["M", f16]):
+			    T = tile.context()
+
+
+			def helper(x: Tensor["S", f32]) -> Tensor["S", f32]:
+			    return x
+			""";
+
+	@Test
+	void codeLensesRunProfileShowTileIrAboveJitAndKernelFunctions() throws Exception {
+		String uri = open("lenses.forge", LENSES);
+		var lenses = server.getTextDocumentService().codeLens(new org.eclipse.lsp4j.CodeLensParams(new TextDocumentIdentifier(uri))).get(30, TimeUnit.SECONDS);
+		List<String> seen = lenses.stream()
+				.map(l -> l.getRange().getStart().getLine() + ":" + l.getRange().getStart().getCharacter() + "-" + l.getRange().getEnd().getLine() + ":"
+						+ l.getRange().getEnd().getCharacter() + " " + l.getCommand().getTitle() + " " + l.getCommand().getCommand() + " "
+						+ l.getCommand().getArguments().stream().map(a -> ((com.google.gson.JsonElement) a).getAsString()).toList())
+				.toList();
+		assertEquals(List.of(
+				"0:0-1:9 Run forge.run [" + uri + ", scale]",
+				"0:0-1:9 Profile forge.profile [" + uri + ", scale]",
+				"0:0-1:9 Show Tile IR forge.showTileIr [" + uri + ", scale]",
+				"5:0-6:5 Run forge.run [" + uri + ", k]",
+				"5:0-6:5 Profile forge.profile [" + uri + ", k]",
+				"5:0-6:5 Show Tile IR forge.showTileIr [" + uri + ", k]"), seen);
+		// A function that does not compile (a shape error): its hover says why, and is still a hover.
+		String bad = open("block.forge", BLOCK);
+		String hover = hover(bad, 1, 6);
+		assertTrue(hover.startsWith("```forge\ndef block(") && hover.contains("\n\n---\n\n**Tile IR**: not compiled: "), hover);
+		// No lenses while the file has a syntax error.
+		server.getTextDocumentService().didChange(new DidChangeTextDocumentParams(new VersionedTextDocumentIdentifier(uri, 2),
+				List.of(new TextDocumentContentChangeEvent(LENSES + "def broken(:\n"))));
+		assertEquals(List.of(), server.getTextDocumentService().codeLens(new org.eclipse.lsp4j.CodeLensParams(new TextDocumentIdentifier(uri)))
+				.get(30, TimeUnit.SECONDS));
+	}
+
+	private java.util.concurrent.CompletableFuture<Object> execute(String command, Object... arguments) {
+		return server.getWorkspaceService().executeCommand(new org.eclipse.lsp4j.ExecuteCommandParams(command, List.of(arguments)));
+	}
+
+	private com.google.gson.JsonObject executeAndWait(String command, Object... arguments) throws Exception {
+		return json(execute(command, arguments).get(180, TimeUnit.SECONDS));
+	}
+
+	/** A command's result as JSON (LSP4J hands an Object result to the client as Gson maps). */
+	private static com.google.gson.JsonObject json(Object result) {
+		return new com.google.gson.Gson().toJsonTree(result).getAsJsonObject();
+	}
+
+	@Test
+	void showTileIrCommandReturnsTheTileIrDocument() throws Exception {
+		String uri = open("block.forge", FIXED_BLOCK);
+		var result = executeAndWait("forge.showTileIr", uri, "block");
+		assertTrue(result.get("text").getAsString().contains("tile.func @block("), result.toString());
+		assertTrue(result.get("uri").getAsString().startsWith("forge-ir:/block.forge/block.tile.forge-ir?"), result.toString());
+		// The object form of the arguments, as the client's palette sends it.
+		com.google.gson.JsonObject argument = new com.google.gson.JsonObject();
+		argument.addProperty("uri", uri);
+		argument.addProperty("function", "block");
+		argument.addProperty("target", "host");
+		assertTrue(executeAndWait("forge.showTileIr", argument).get("text").getAsString().contains("tile.func @"));
+		assertTrue(errorOf(execute("forge.showTileIr", uri, "nope")).contains("no function 'nope'"));
+	}
+
+	/** The progress notifications of the one run so far: "kind message" after create, begin ... end. */
+	private List<String> progressOfOneRun() throws InterruptedException {
+		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (System.nanoTime() < end && progress.stream().noneMatch(p -> p.contains(" end "))) {
+			Thread.sleep(20);
+		}
+		List<String> all = List.copyOf(progress);
+		assertFalse(all.isEmpty(), "no progress");
+		String token = all.get(0).substring(0, all.get(0).indexOf(' '));
+		assertTrue(all.stream().allMatch(p -> p.startsWith(token + " ")), all.toString());
+		List<String> kinds = all.stream().map(p -> p.substring(token.length() + 1)).toList();
+		assertEquals("create", kinds.get(0), all.toString());
+		assertTrue(kinds.get(1).startsWith("begin "), all.toString());
+		assertTrue(kinds.getLast().startsWith("end "), all.toString());
+		return kinds;
+	}
+
+	@Test
+	void runCommandRunsTheSampleInAChildProcessWithProgress() throws Exception {
+		String uri = open("matmul.forge", Sources.read(Sources.ROOT.resolve("samples/matmul.forge")));
+		var result = executeAndWait("forge.run", uri, "linear");
+		assertTrue(result.get("ok").getAsBoolean(), result.toString());
+		String summary = result.get("summary").getAsString();
+		assertTrue(summary.matches("linear: verified, [0-9.e-]+ ms, [0-9.e-]+ GFLOP/s on host"), summary);
+		assertTrue(result.get("output").getAsString().contains("\"verified\": true"), result.toString());
+		List<String> kinds = progressOfOneRun();
+		assertTrue(kinds.get(1).startsWith("begin Running linear: forge run "), kinds.toString());
+		assertEquals("end " + summary, kinds.getLast());
+	}
+
+	@Test
+	void runOfAFunctionThatDoesNotExistIsACleanFailure() throws Exception {
+		String uri = open("matmul.forge", Sources.read(Sources.ROOT.resolve("samples/matmul.forge")));
+		var result = executeAndWait("forge.run", uri, "nope");
+		assertFalse(result.get("ok").getAsBoolean(), result.toString());
+		String summary = result.get("summary").getAsString();
+		assertTrue(summary.startsWith("nope: run failed: ") && summary.contains("nope"), summary);
+		assertTrue(process.isAlive());
+	}
+
+	/**
+	 * A stand-in for the Forge command line that follows `forge run`'s contract (JSON on stdout; exit 0 verified,
+	 * 1 not verified, 2 a usage error on stderr), crashes, or runs until it is killed; it writes its pid to
+	 * child-NAME.pid.
+	 */
+	private Path fakeLauncher() throws Exception {
+		Path script = workspace.resolve("fake-forge");
+		Files.writeString(script, """
+				#!/usr/bin/env bash
+				fn="$4"
+				echo "$$" > "%s/child-$fn.pid"
+				case "$fn" in
+				  matmul)
+				    echo "forge run: dims M=64 (defaults)" >&2
+				    echo '{"function": "matmul", "verified": true, "max_rel_error": 1e-6, "median_ms": 1.234, "gflops": 45.61, "gbps": 3.2,'
+				    echo ' "target": "host", "dims": {"M": 64}, "reference": "interpreter"}' ;;
+				  wrong) echo '{"function": "wrong", "verified": false, "max_rel_error": 0.25, "median_ms": 2.0, "gflops": 1.5, "target": "host"}'; exit 1 ;;
+				  usage) echo "forge: error: no function 'usage' in the file" >&2; exit 2 ;;
+				  crash) echo "Segmentation fault in the kernel" >&2; kill -SEGV $$ ;;
+				  slow) echo "compiling slow" >&2; exec sleep 300 ;;
+				esac
+				""".formatted(workspace));
+		assertTrue(script.toFile().setExecutable(true));
+		return script;
+	}
+
+	@Test
+	void runResultsFollowTheForgeRunContract() throws Exception {
+		restartWithLauncher(fakeLauncher());
+		String uri = open("fake.forge", FIXED_BLOCK);
+		var verified = executeAndWait("forge.run", uri, "matmul");
+		assertEquals("matmul: verified, 1.23 ms, 45.6 GFLOP/s on host", verified.get("summary").getAsString());
+		assertTrue(verified.get("ok").getAsBoolean());
+		assertTrue(verified.get("output").getAsString().contains("\"median_ms\": 1.234"), verified.toString());
+		assertTrue(verified.get("output").getAsString().contains("forge run: dims M=64 (defaults)"), verified.toString());
+		assertTrue(progressOfOneRun().contains("report forge run: dims M=64 (defaults)"), progress.toString());
+		var wrong = executeAndWait("forge.run", uri, "wrong");
+		assertEquals("wrong: NOT verified (max rel error 0.25), 2.00 ms, 1.50 GFLOP/s on host", wrong.get("summary").getAsString());
+		assertFalse(wrong.get("ok").getAsBoolean());
+		var usage = executeAndWait("forge.profile", uri, "usage");
+		assertEquals("usage: profile failed: forge: error: no function 'usage' in the file", usage.get("summary").getAsString());
+		assertFalse(usage.get("ok").getAsBoolean());
+		var crash = executeAndWait("forge.run", uri, "crash");
+		assertEquals("crash: run crashed (killed by signal 11): Segmentation fault in the kernel", crash.get("summary").getAsString());
+		assertFalse(crash.get("ok").getAsBoolean());
+		assertTrue(process.isAlive());
+		assertTrue(hover(uri, 3, 4).contains("h:"));
+	}
+
+	private long awaitPid(String function) throws Exception {
+		Path file = workspace.resolve("child-" + function + ".pid");
+		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (System.nanoTime() < end) {
+			if (Files.exists(file) && !Files.readString(file).isBlank()) {
+				return Long.parseLong(Files.readString(file).strip());
+			}
+			Thread.sleep(20);
+		}
+		throw new AssertionError("the child never started");
+	}
+
+	private static void awaitGone(long pid) throws InterruptedException {
+		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (System.nanoTime() < end && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+			Thread.sleep(20);
+		}
+		assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the child " + pid + " still runs");
+	}
+
+	@Test
+	void cancellingARunKillsTheChildProcess() throws Exception {
+		restartWithLauncher(fakeLauncher());
+		String uri = open("slow.forge", FIXED_BLOCK);
+		// $/cancelRequest
+		var first = execute("forge.run", uri, "slow");
+		long pid = awaitPid("slow");
+		assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+		first.cancel(true);
+		awaitGone(pid);
+		// window/workDoneProgress/cancel, from the progress the server created
+		long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (System.nanoTime() < end && progress.stream().noneMatch(p -> p.contains(" end "))) {
+			Thread.sleep(20);
+		}
+		Files.delete(workspace.resolve("child-slow.pid"));
+		progress.clear();
+		var second = execute("forge.profile", uri, "slow");
+		long pid2 = awaitPid("slow");
+		String token = progress.get(0).substring(0, progress.get(0).indexOf(' '));
+		server.cancelProgress(new org.eclipse.lsp4j.WorkDoneProgressCancelParams(org.eclipse.lsp4j.jsonrpc.messages.Either.forLeft(token)));
+		var result = json(second.get(30, TimeUnit.SECONDS));
+		assertEquals("slow: profile cancelled", result.get("summary").getAsString());
+		assertFalse(result.get("ok").getAsBoolean());
+		awaitGone(pid2);
+		assertEquals("end slow: profile cancelled", progressOfOneRun().getLast());
+		assertTrue(process.isAlive());
+	}
+
+	@Test
+	void runWithoutTheForgeCommandLineSaysSo() throws Exception {
+		restartWithLauncher(null);
+		String uri = open("block.forge", FIXED_BLOCK);
+		var result = executeAndWait("forge.run", uri, "block");
+		assertEquals("block: Run needs the Forge command line (forge.launcher is not set)", result.get("summary").getAsString());
+		assertFalse(result.get("ok").getAsBoolean());
+		com.google.gson.JsonObject params = new com.google.gson.JsonObject();
+		params.addProperty("uri", uri);
+		params.addProperty("function", "block");
+		params.addProperty("level", "llvm");
+		assertEquals("The llvm level needs the Forge command line (forge.launcher is not set)", errorOf(server.ir(params)));
 	}
 
 	@Test
