@@ -6,11 +6,13 @@ import org.eclipse.xtext.naming.IQualifiedNameProvider;
 import org.eclipse.xtext.parser.antlr.ISyntaxErrorMessageProvider;
 
 import dev.forge.conversion.ForgeValueConverters;
+import dev.forge.linking.ForgeLinker;
 import dev.forge.linking.ForgeLinkingDiagnostics;
 import dev.forge.naming.ForgeQualifiedNames;
 import dev.forge.parser.ForgeParser;
 import dev.forge.parser.ForgeResource;
 import dev.forge.parser.ForgeSyntaxErrorMessageProvider;
+import dev.forge.resource.ForgeScopeCache;
 
 /** Guice bindings of the Forge language runtime. */
 public class ForgeRuntimeModule extends AbstractForgeRuntimeModule {
@@ -51,5 +53,32 @@ public class ForgeRuntimeModule extends AbstractForgeRuntimeModule {
 
 	public Class<? extends LinkingDiagnosticMessageProvider> bindLinkingDiagnosticMessageProvider() {
 		return ForgeLinkingDiagnostics.class;
+	}
+
+	/** Links without visiting every expression: only imports and chip descriptions have cross-references. */
+	@Override
+	public Class<? extends org.eclipse.xtext.linking.ILinker> bindILinker() {
+		return ForgeLinker.class;
+	}
+
+	/** The resource-scope cache, watching each resource rather than every object in it (see ForgeScopeCache). */
+	public void configureResourceScopeCache(com.google.inject.Binder binder) {
+		binder.bind(org.eclipse.xtext.util.OnChangeEvictingCache.class).to(ForgeScopeCache.class);
+		binder.bind(org.eclipse.xtext.util.IResourceScopeCache.class).to(ForgeScopeCache.class);
+	}
+
+	/**
+	 * Forge generates no files from a build, so the builder's "generate only without errors" check, a
+	 * second validation of every built file, has nothing to decide.
+	 */
+	public Class<? extends org.eclipse.xtext.generator.IShouldGenerate> bindIShouldGenerate() {
+		return NoGeneration.class;
+	}
+
+	public static final class NoGeneration implements org.eclipse.xtext.generator.IShouldGenerate {
+		@Override
+		public boolean shouldGenerate(org.eclipse.emf.ecore.resource.Resource resource, org.eclipse.xtext.util.CancelIndicator cancelIndicator) {
+			return false;
+		}
 	}
 }
