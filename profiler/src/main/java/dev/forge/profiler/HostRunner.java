@@ -142,7 +142,12 @@ public final class HostRunner {
 		for (Buffer b : f.buffers()) {
 			switch (b.role()) {
 				case INPUT -> memory.put(b.name(), HostMemory.write(arena, inputs.get(b.name()), b.dtype()));
-				case OUTPUT -> memory.put(b.name(), HostMemory.allocate(arena, TileWork.elements(b.shape(), dims), b.dtype()));
+				case OUTPUT -> {
+					// All bits set: NaN in every float dtype, so an element no kernel writes cannot pass as 0.
+					MemorySegment s = HostMemory.allocate(arena, TileWork.elements(b.shape(), dims), b.dtype());
+					s.fill((byte) 0xFF);
+					memory.put(b.name(), s);
+				}
 				default -> {
 				}
 			}

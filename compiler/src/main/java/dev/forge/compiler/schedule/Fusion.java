@@ -158,8 +158,55 @@ public final class Fusion {
 					return true;
 				}
 			}
+			// A reduction computed in the kernel has the tile layout of its own rows: a use that
+			// transposes it or broadcasts it along another axis reads it from memory instead.
+			Map<Value, Set<List<Integer>>> places = new HashMap<>();
+			place(root, identity(root.rank()), root, places);
+			for (Value r : reductions) {
+				if (r != root && places.getOrDefault(r, Set.of()).stream().anyMatch(p -> !p.equals(identity(r.rank())))) {
+					materialized.add(r);
+					return true;
+				}
+			}
 		}
 		return false;
+	}
+
+	/**
+	 * The tile axes each value of root's kernel is computed on (value axis j on tile axis
+	 * place[j]), propagated from the root as TileLowering emits them: operands right-aligned,
+	 * transposes permuting, a reduction's input on the kernel's own axes.
+	 */
+	private void place(Value v, List<Integer> place, Value root, Map<Value, Set<List<Integer>>> places) {
+		if ((v != root && inMemory(v)) || !definitions.containsKey(v) || !places.computeIfAbsent(v, k -> new HashSet<>()).add(place)) {
+			return;
+		}
+		switch (definitions.get(v)) {
+			case Op.Transpose t -> {
+				Integer[] inner = new Integer[t.x().rank()];
+				for (int i = 0; i < t.perm().size(); i++) {
+					inner[t.perm().get(i)] = place.get(i);
+				}
+				place(t.x(), List.of(inner), root, places);
+			}
+			case Op.Reduce r -> place(r.x(), identity(r.x().rank()), root, places);
+			case Op.MatMul m -> {
+				// its operands are read from memory
+			}
+			case Op op -> {
+				for (Value o : op.operands()) {
+					place(o, place.subList(place.size() - o.rank(), place.size()), root, places);
+				}
+			}
+		}
+	}
+
+	private static List<Integer> identity(int n) {
+		List<Integer> p = new ArrayList<>();
+		for (int i = 0; i < n; i++) {
+			p.add(i);
+		}
+		return p;
 	}
 
 	/** Values computed in memory by a kernel: materialized, neither parameters nor views. */
@@ -209,13 +256,15 @@ public final class Fusion {
 					: ops.stream().anyMatch(o -> o instanceof Op.Reduce) ? Kind.ROW_REDUCTION : Kind.ELEMENTWISE;
 			groups.add(new KernelGroup(base + "_" + groups.size(), kind, root, ops, inputsOf(inside), null));
 		}
-		// A result that is a parameter, a view, or returned twice still needs its own buffer.
-		Set<Value> written = new HashSet<>();
+		// A result that is a parameter, a view, or returned twice still needs its own buffer: the
+		// kernel computing a result writes its first occurrence, a copy fills every other one.
+		Set<Value> computed = new HashSet<>();
 		for (KernelGroup g : groups) {
-			written.add(g.output());
+			computed.add(g.output());
 		}
+		Set<Value> seen = new HashSet<>();
 		for (Value r : graph.results()) {
-			if (!written.add(r)) {
+			if (seen.add(r) && computed.contains(r)) {
 				continue;
 			}
 			groups.add(new KernelGroup(base + "_" + groups.size(), Kind.COPY, r, List.of(), List.of(r), null));
