@@ -657,8 +657,18 @@ public final class Lowering {
 		String name = sig.name();
 		SourceRange at = range(c);
 		switch (name) {
-			case "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "relu", "silu", "abs":
-				return new TensorOp(builder.unary(UnaryKind.valueOf(name.toUpperCase(java.util.Locale.ROOT)), tensor(args, "x", c), at));
+			case "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "relu", "silu", "abs": {
+				UnaryKind kind = UnaryKind.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+				// On Python floats: folded when known, else an op on the f64 scalar.
+				if (args.get("x") instanceof Num n) {
+					boolean keepsInts = kind == UnaryKind.ABS || kind == UnaryKind.RELU;
+					return new Num(dev.forge.compiler.interp.Elementwise.unary(kind, n.value()), n.integer() && keepsInts);
+				}
+				if (args.get("x") instanceof ScalarVal s) {
+					return new ScalarVal(builder.unary(kind, s.value(), at));
+				}
+				return new TensorOp(builder.unary(kind, tensor(args, "x", c), at));
+			}
 			case "gelu":
 				return new TensorOp(builder.unary(bool(args, "approximate", false, c) ? UnaryKind.GELU_TANH : UnaryKind.GELU, tensor(args, "x", c), at));
 			case "maximum", "minimum":
