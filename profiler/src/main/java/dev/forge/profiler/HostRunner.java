@@ -183,6 +183,18 @@ public final class HostRunner {
 	 * programs and a bf16 result can be compared with the f64 reference.
 	 */
 	private static Map<String, NdArray> inputs(Request request, Map<String, Long> dims) {
+		return inputs(request.tile(), request.graph(), dims, request.seed(), request.inputs(), request.scalarDefaults());
+	}
+
+	/** The inputs `forge run --seed seed` draws for {@code tile} (null {@code graph} for a kernel) when none are given. */
+	public static Map<String, NdArray> inputs(TileFunction tile, GraphFunction graph, Map<String, Long> dims, long seed,
+			Map<String, Double> scalarDefaults) {
+		return inputs(tile, graph, dims, seed, Map.of(), scalarDefaults);
+	}
+
+	private static Map<String, NdArray> inputs(TileFunction tile, GraphFunction graph, Map<String, Long> dims, long seed,
+			Map<String, NdArray> givenInputs, Map<String, Double> scalarDefaults) {
+		Request request = new Request(null, tile, graph, dims, seed, givenInputs, scalarDefaults, false, null);
 		Map<String, Double> scales = request.graph() == null ? Map.of() : weightScales(request.graph(), dims);
 		SplittableRandom root = new SplittableRandom(request.seed());
 		Map<String, NdArray> out = new LinkedHashMap<>();

@@ -694,58 +694,7 @@ class DifferentialTest {
 	 * this stays so.
 	 */
 	static Map<String, NdArray> forgeRunInputs(Pipeline.Compiled compiled, Map<String, Long> dims, long seed, Map<String, Double> defaults) {
-		Map<String, Double> scales = weightScales(compiled.graph(), dims);
-		SplittableRandom root = new SplittableRandom(seed);
-		Map<String, NdArray> out = new LinkedHashMap<>();
-		for (Buffer b : compiled.tile().buffers(Buffer.Role.INPUT)) {
-			SplittableRandom random = root.split();
-			long[] shape = new long[b.shape().size()];
-			for (int i = 0; i < shape.length; i++) {
-				shape[i] = b.shape().get(i).evaluate(dims).orElseThrow();
-			}
-			if (b.shape().isEmpty() && defaults.containsKey(b.name())) {
-				out.put(b.name(), NdArray.scalar(defaults.get(b.name())));
-				continue;
-			}
-			NdArray values = RandomInputs.tensor(shape, b.dtype(), random);
-			Double scale = scales.get(b.name());
-			if (scale != null) {
-				double[] d = values.data();
-				for (int i = 0; i < d.length; i++) {
-					d[i] = Rounding.round(d[i] * scale, b.dtype());
-				}
-				values = new NdArray(shape, d);
-			}
-			out.put(b.name(), values);
-		}
-		return out;
-	}
-
-	private static Map<String, Double> weightScales(GraphFunction g, Map<String, Long> dims) {
-		Map<Value, Op> definitions = new HashMap<>();
-		for (Op op : g.body()) {
-			definitions.put(op.result(), op);
-		}
-		Map<Value, String> params = new HashMap<>();
-		for (GraphFunction.Param p : g.params()) {
-			params.put(p.value(), p.name());
-		}
-		Map<String, Double> scales = new HashMap<>();
-		for (Op op : g.body()) {
-			if (op instanceof Op.MatMul m) {
-				List<Dim> lhs = m.lhs().type().dims();
-				long k = lhs.get(lhs.size() - 1).evaluate(dims).orElseThrow();
-				Value v = m.rhs();
-				while (definitions.get(v) instanceof Op d
-						&& (d instanceof Op.Cast || d instanceof Op.Transpose || d instanceof Op.Reshape || d instanceof Op.BroadcastTo)) {
-					v = d.operands().get(0);
-				}
-				if (params.containsKey(v) && k > 0) {
-					scales.merge(params.get(v), 1 / Math.sqrt(k), Math::min);
-				}
-			}
-		}
-		return scales;
+		return HostRunner.inputs(compiled.tile(), compiled.graph(), dims, seed, defaults);
 	}
 
 	// ------------------------------------------------------------------ parsing and type checking

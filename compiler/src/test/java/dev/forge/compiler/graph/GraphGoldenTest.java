@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+
+import dev.forge.compiler.GoldenFiles;
 
 import dev.forge.forge.FunctionDef;
 
@@ -24,10 +25,7 @@ class GraphGoldenTest {
 
 	@TestFactory
 	Stream<DynamicTest> eachFileLowersToItsGoldenGraph() throws IOException {
-		try (Stream<Path> files = Files.list(DIR)) {
-			return files.filter(p -> p.toString().endsWith(".forge")).sorted().toList().stream()
-					.map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> checkGolden(file)));
-		}
+		return GoldenFiles.eachForgeFile(DIR, "graph", "Graph IR", GraphGoldenTest::lowerAll);
 	}
 
 	static String lowerAll(Forge.Checked checked) {
@@ -49,16 +47,4 @@ class GraphGoldenTest {
 		return out.toString();
 	}
 
-	private static void checkGolden(Path file) throws IOException {
-		String graph = lowerAll(Forge.check(file.getFileName().toString(), Files.readString(file)));
-		Path golden = Path.of(file.toString().replaceAll("\\.forge$", ".graph"));
-		boolean update = Boolean.parseBoolean(System.getProperty("forge.updateGolden", "false"));
-		if (update || !Files.exists(golden)) {
-			Files.writeString(golden, graph);
-			if (!update) {
-				throw new AssertionError("wrote missing golden file " + golden + "; review it and run again");
-			}
-		}
-		assertEquals(Files.readString(golden), graph, "Graph IR of " + file);
-	}
 }

@@ -3,13 +3,14 @@ package dev.forge.compiler.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+
+import dev.forge.compiler.GoldenFiles;
 
 import dev.forge.compiler.graph.Forge;
 import dev.forge.compiler.graph.LoweringException;
@@ -30,10 +31,7 @@ class KernelGoldenTest {
 
 	@TestFactory
 	Stream<DynamicTest> eachFileLowersToItsGoldenTileIr() throws IOException {
-		try (Stream<Path> files = Files.list(DIR)) {
-			return files.filter(p -> p.toString().endsWith(".forge")).sorted().toList().stream()
-					.map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> checkGolden(file)));
-		}
+		return GoldenFiles.eachForgeFile(DIR, "tile", "Tile IR", KernelGoldenTest::lowerAll);
 	}
 
 	static String lowerAll(Forge.Checked checked) {
@@ -53,16 +51,4 @@ class KernelGoldenTest {
 		return out.toString();
 	}
 
-	private static void checkGolden(Path file) throws IOException {
-		String tile = lowerAll(Forge.check(file.getFileName().toString(), Files.readString(file)));
-		Path golden = Path.of(file.toString().replaceAll("\\.forge$", ".tile"));
-		boolean update = Boolean.parseBoolean(System.getProperty("forge.updateGolden", "false"));
-		if (update || !Files.exists(golden)) {
-			Files.writeString(golden, tile);
-			if (!update) {
-				throw new AssertionError("wrote missing golden file " + golden + "; review it and run again");
-			}
-		}
-		assertEquals(Files.readString(golden), tile, "Tile IR of " + file);
-	}
 }

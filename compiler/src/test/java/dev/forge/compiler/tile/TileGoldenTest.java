@@ -1,14 +1,14 @@
 package dev.forge.compiler.tile;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+
+import dev.forge.compiler.GoldenFiles;
 
 import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.graph.Forge;
@@ -28,10 +28,7 @@ class TileGoldenTest {
 
 	@TestFactory
 	Stream<DynamicTest> eachFileCompilesToItsGoldenTileIr() throws IOException {
-		try (Stream<Path> files = Files.list(DIR)) {
-			return files.filter(p -> p.toString().endsWith(".forge")).sorted().toList().stream()
-					.map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> checkGolden(file)));
-		}
+		return GoldenFiles.eachForgeFile(DIR, "tile", "Tile IR", TileGoldenTest::compileAll);
 	}
 
 	static String compileAll(Forge.Checked checked) {
@@ -55,16 +52,4 @@ class TileGoldenTest {
 		return out.toString();
 	}
 
-	private static void checkGolden(Path file) throws IOException {
-		String tile = compileAll(Forge.check(file.getFileName().toString(), Files.readString(file)));
-		Path golden = Path.of(file.toString().replaceAll("\\.forge$", ".tile"));
-		boolean update = Boolean.parseBoolean(System.getProperty("forge.updateGolden", "false"));
-		if (update || !Files.exists(golden)) {
-			Files.writeString(golden, tile);
-			if (!update) {
-				throw new AssertionError("wrote missing golden file " + golden + "; review it and run again");
-			}
-		}
-		assertEquals(Files.readString(golden), tile, "Tile IR of " + file);
-	}
 }
