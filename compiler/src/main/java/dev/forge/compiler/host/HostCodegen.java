@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import org.bytedeco.llvm.LLVM.LLVMTypeRef;
@@ -38,13 +39,21 @@ import dev.forge.types.DType;
  * constant bounds, otherwise the tile is first filled with {@code other} and only the box is copied,
  * so ragged edges cost no per-element masks. f32 {@code dot}s whose N is a multiple of the vector
  * width become a register-blocked micro-kernel (accumulators in vector registers, B rows as vectors,
- * A elements broadcast, {@code llvm.fma}): the b tile, row-major [K, N], is already a packed B panel.
+ * A elements broadcast, {@code llvm.fma}). Layout choices the Tile IR leaves to the backend: a tile
+ * that only feeds dots as b (a load, possibly through casts) is stored as contiguous [K, nr] panels
+ * of the micro-kernel's width, as BLIS packs B; a dot whose accumulator is a loop-carried tile read by
+ * nothing else, and whose result is only yielded back, accumulates into the carried buffer in place
+ * instead of being copied every iteration; loads of dot operands prefetch rows ahead.
  */
 public final class HostCodegen {
 
 	/** Vector registers the dot micro-kernel may use for accumulators (of 32 zmm, or 16 ymm). */
 	private static final int ACC_REGISTERS_AVX512 = 24;
 	private static final int ACC_REGISTERS_AVX2 = 12;
+	/** Elements of padding after each panel of a packed tile (a cache line of f32). */
+	private static final int PANEL_PAD = 16;
+	/** How many rows ahead the loads of dot operands prefetch. */
+	private static final int PREFETCH_ROWS = 8;
 
 	private final IrBuilder ir;
 	private final VectorMath math;
@@ -68,8 +77,30 @@ public final class HostCodegen {
 		return symbols;
 	}
 
-	/** A tile: its local array and type. */
-	private record Tile(LLVMValueRef ptr, TileType type) {
+	/**
+	 * A tile: its local array and type. {@code panel} 0: row-major; otherwise a [K, N] tile that only
+	 * feeds dots as b, stored as N / panel contiguous panels of [K, panel] (row-major each), the
+	 * layout the micro-kernel streams.
+	 */
+	private record Tile(LLVMValueRef ptr, TileType type, int panel) {
+		Tile(LLVMValueRef ptr, TileType type) {
+			this(ptr, type, 0);
+		}
+
+		/**
+		 * Elements from one panel to the next: K * panel plus one cache line, so that the panels
+		 * are not a multiple of 4 KiB apart (the packing writes one row of every panel in turn,
+		 * which at such a stride would all fall into the same few L1 sets).
+		 */
+		long panelStride() {
+			return (long) type.shape().get(0) * panel + PANEL_PAD;
+		}
+
+		/** Elements of the local array: the tile's, or the panels' with their padding. */
+		long storage() {
+			return panel == 0 ? type.elements() : type.shape().get(1) / panel * panelStride();
+		}
+
 		int[] shape() {
 			return type.shape().stream().mapToInt(Integer::intValue).toArray();
 		}
@@ -88,10 +119,96 @@ public final class HostCodegen {
 		private final Map<String, Arg> args = new HashMap<>();
 		private final Map<String, LLVMValueRef> loopVars = new HashMap<>();
 		private final Map<Integer, Tile> tiles = new HashMap<>();
+		/** Every statement using a value (a For for its inits and yields), by value id. */
+		private final Map<Integer, List<Stmt>> uses = new HashMap<>();
+		/** The statement defining a value, by id. */
+		private final Map<Integer, Stmt.Def> defs = new HashMap<>();
+		/** Tiles stored in the packed b layout (loads and their casts that only feed dots as b), with their panel width. */
+		private final Map<Integer, Integer> packedB = new HashMap<>();
+		/** Dots that accumulate in place into their loop's carried tile: result id -> the carried value. */
+		private final Map<Integer, TileValue> inPlace = new HashMap<>();
+		/** In-place dots whose accumulator is zero on the loop's first iteration (and only there read as such). */
+		private final Map<Integer, ZeroFirst> zeroFirst = new HashMap<>();
 		private LLVMValueRef[] pids;
 
 		KernelEmitter(Kernel kernel) {
 			this.kernel = kernel;
+			analyze(kernel.body());
+			for (Stmt s : Stmt.flatten(kernel.body())) {
+				if (s instanceof Stmt.Load l && l.result().type().rank() == 2) {
+					int nr = panelFor(l.result());
+					if (nr > 0) {
+						markPacked(l.result(), nr);
+					}
+				}
+			}
+		}
+
+		private void markPacked(TileValue v, int nr) {
+			packedB.put(v.id(), nr);
+			for (Stmt s : usesOf(v)) {
+				if (s instanceof Stmt.Cast c) {
+					markPacked(c.result(), nr);
+				}
+			}
+		}
+
+		private void analyze(List<Stmt> body) {
+			for (Stmt s : body) {
+				switch (s) {
+					case Stmt.Def d -> {
+						defs.put(d.result().id(), d);
+						d.operands().forEach(v -> use(v, s));
+					}
+					case Stmt.Store st -> use(st.value(), s);
+					case Stmt.For fo -> {
+						fo.inits().forEach(v -> use(v, s));
+						analyze(fo.body());
+						fo.yielded().forEach(v -> use(v, s));
+					}
+					case Stmt.Barrier b -> {
+					}
+				}
+			}
+		}
+
+		private void use(TileValue v, Stmt s) {
+			uses.computeIfAbsent(v.id(), x -> new ArrayList<>()).add(s);
+		}
+
+		private List<Stmt> usesOf(TileValue v) {
+			return uses.getOrDefault(v.id(), List.of());
+		}
+
+		/**
+		 * The panel width when a tile is read only as the b operand of micro-kernel dots, directly or
+		 * through casts (so its layout is the backend's choice), else 0.
+		 */
+		private int panelFor(TileValue v) {
+			List<Stmt> us = usesOf(v);
+			int nr = 0;
+			for (Stmt s : us) {
+				int w;
+				if (s instanceof Stmt.Dot d && d.b().id() == v.id() && d.a().id() != v.id() && d.acc().id() != v.id() && microDot(d)) {
+					w = micro(d.a().type().shape().get(0), d.b().type().shape().get(1)).nv() * lanes;
+				} else if (s instanceof Stmt.Cast c) {
+					w = panelFor(c.result());
+				} else {
+					return 0;
+				}
+				if (w == 0 || (nr != 0 && nr != w)) {
+					return 0;
+				}
+				nr = w;
+			}
+			return nr;
+		}
+
+		/** Whether a tile is only read by dots (as a or b operand), directly or through casts. */
+		private boolean feedsDots(TileValue v) {
+			List<Stmt> us = usesOf(v);
+			return !us.isEmpty() && us.stream().allMatch(s -> s instanceof Stmt.Dot d ? d.acc().id() != v.id()
+					: s instanceof Stmt.Cast c && feedsDots(c.result()));
 		}
 
 		void emit(String symbol) {
@@ -179,16 +296,81 @@ public final class HostCodegen {
 
 		void load(Stmt.Load l) {
 			Tile t = define(l.result());
+			if (t.panel() > 0) {
+				loadPacked(l, t);
+				return;
+			}
 			Arg arg = arg(l.arg());
 			Box box = box(arg, l.access(), t.shape());
 			DType dt = arg.arg().dtype();
-			ir.ifThenElse(box.full, () -> nest(t.shape(), idx -> ir.store(loadMem(box.address(ir, idx), dt), elem(t, linear(idx, t.shape())), align(t))),
+			int[] shape = t.shape();
+			ir.ifThenElse(box.full, () -> {
+				if (shape.length == 2 && feedsDots(l.result())) { // dot operands: prefetch rows ahead
+					ir.forLoop(ir.i64(0), ir.i64(shape[0]), 1, r -> {
+						prefetchRow(box, r, shape[1], dt);
+						ir.forLoop(ir.i64(0), ir.i64(shape[1]), 1, c -> {
+							LLVMValueRef[] idx = { r, c };
+							ir.store(loadMem(box.address(ir, idx), dt), elem(t, linear(idx, shape)), align(t));
+						});
+					});
+				} else {
+					nest(shape, idx -> ir.store(loadMem(box.address(ir, idx), dt), elem(t, linear(idx, shape)), align(t)));
+				}
+			},
 					() -> {
 						LLVMValueRef other = constant(t.type().dtype(), l.other());
 						flat(t.size(), i -> ir.store(other, elem(t, i), align(t)));
 						ir.ifThen(box.valid, () -> nest(box.lo, box.hi, idx -> ir.store(loadMem(box.address(ir, idx), dt),
 								elem(t, linear(idx, t.shape())), align(t))));
 					});
+		}
+
+		/**
+		 * Prefetches row {@code row + PREFETCH_ROWS} of a 2-D load (the cache lines of its
+		 * {@code cols} elements) when the rows are contiguous in memory: the tiles that feed dots
+		 * are read row by row with a large stride between rows, which the hardware prefetchers
+		 * follow late.
+		 */
+		void prefetchRow(Box box, LLVMValueRef row, int cols, DType dt) {
+			LLVMValueRef unit = box.stride[1];
+			if (LLVMIsAConstantInt(unit) == null || LLVMIsAConstantInt(unit).isNull() || LLVMConstIntGetSExtValue(unit) != 1) {
+				return;
+			}
+			int perLine = Math.max(1, 64 / KernelAbi.storageBytes(dt));
+			LLVMValueRef ahead = ir.add(row, ir.i64(PREFETCH_ROWS));
+			for (int c = 0; c < cols; c += perLine) {
+				ir.prefetch(box.address(ir, new LLVMValueRef[] { ahead, ir.i64(c) }), 0, 3);
+			}
+		}
+
+		/**
+		 * A [K, N] load into panels of [K, nr]: row by row, each row's panels in order, so memory is
+		 * read contiguously (rows prefetched ahead) and each panel row written as whole vectors.
+		 */
+		void loadPacked(Stmt.Load l, Tile t) {
+			int nr = t.panel();
+			int[] shape = t.shape();
+			int k = shape[0], n = shape[1];
+			Arg arg = arg(l.arg());
+			Box box = box(arg, l.access(), shape);
+			DType dt = arg.arg().dtype();
+			ir.ifThenElse(box.full, () -> ir.forLoop(ir.i64(0), ir.i64(k), 1, kk -> {
+				prefetchRow(box, kk, n, dt);
+				ir.forLoop(ir.i64(0), ir.i64(n / nr), 1, p -> {
+					LLVMValueRef dst = ir.add(ir.mul(p, ir.i64(t.panelStride())), ir.mul(kk, ir.i64(nr)));
+					LLVMValueRef col0 = ir.mul(p, ir.i64(nr));
+					ir.forLoop(ir.i64(0), ir.i64(nr), 1, j -> ir.store(loadMem(box.address(ir, new LLVMValueRef[] { kk, ir.add(col0, j) }), dt),
+							elem(t, ir.add(dst, j)), align(t)));
+				});
+			}), () -> {
+				LLVMValueRef other = constant(t.type().dtype(), l.other());
+				flat(t.storage(), i -> ir.store(other, elem(t, i), align(t)));
+				ir.ifThen(box.valid, () -> nest(box.lo, box.hi, idx -> {
+					LLVMValueRef p = ir.sdiv(idx[1], ir.i64(nr)), j = ir.srem(idx[1], ir.i64(nr));
+					LLVMValueRef off = ir.add(ir.add(ir.mul(p, ir.i64(t.panelStride())), ir.mul(idx[0], ir.i64(nr))), j);
+					ir.store(loadMem(box.address(ir, idx), dt), elem(t, off), align(t));
+				}));
+			});
 		}
 
 		void store(Stmt.Store st) {
@@ -313,13 +495,16 @@ public final class HostCodegen {
 
 		void dot(Stmt.Dot d) {
 			Tile a = tile(d.a()), b = tile(d.b()), acc = tile(d.acc());
-			Tile t = define(d.result());
+			Tile t = inPlace.containsKey(d.result().id()) ? alias(d.result(), tile(inPlace.get(d.result().id()))) : define(d.result());
 			int m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
 			LLVMTypeRef et = elemType(t);
 			DType dt = t.type().dtype();
-			boolean f32 = et.equals(ir.f32()) && elemType(a).equals(ir.f32()) && elemType(b).equals(ir.f32());
-			if (f32 && n % lanes == 0) {
-				microKernel(a, b, acc, t, m, k, n);
+			ZeroFirst z = zeroFirst.get(d.result().id());
+			if (z != null) {
+				ir.ifThenElse(ir.icmp(LLVMIntEQ, loopVars.get(z.var()), z.lo()), () -> microKernel(a, b, acc, t, m, k, n, true),
+						() -> microKernel(a, b, acc, t, m, k, n, false));
+			} else if (microDot(d)) {
+				microKernel(a, b, acc, t, m, k, n, false);
 			} else {
 				flat(t.size(), i -> ir.store(ir.load(et, elem(acc, i), align(acc)), elem(t, i), align(t)));
 				LLVMTypeRef ea = elemType(a);
@@ -338,56 +523,169 @@ public final class HostCodegen {
 			}
 		}
 
-		/** Register-blocked f32 dot: mr x nr blocks of the result in vector accumulators over the k loop. */
-		void microKernel(Tile a, Tile b, Tile acc, Tile t, int m, int k, int n) {
-			int regs = lanes >= 16 ? ACC_REGISTERS_AVX512 : ACC_REGISTERS_AVX2;
-			int nv = n / lanes;
-			int nvBlock = Math.min(nv, Math.max(1, regs / 4)); // at least 4 rows per block
-			while (nv % nvBlock != 0) {
-				nvBlock--;
-			}
-			int mrMax = Math.max(1, Math.min(m, regs / nvBlock));
-			LLVMTypeRef vt = ir.vec(ir.f32(), lanes);
-			for (int j0 = 0; j0 < n; j0 += nvBlock * lanes) {
-				for (int i0 = 0; i0 < m; i0 += mrMax) {
-					int rows = Math.min(mrMax, m - i0), col0 = j0, row0 = i0, nvb = nvBlock;
-					List<LLVMValueRef> init = new ArrayList<>();
-					for (int i = 0; i < rows; i++) {
-						for (int v = 0; v < nvb; v++) {
-							init.add(ir.load(vt, elem(acc, ir.i64((long) (row0 + i) * n + col0 + v * lanes)), 4));
-						}
-					}
-					List<LLVMValueRef> sums = ir.forLoop(ir.i64(0), ir.i64(k), 1, init, (kk, cur) -> {
-						List<LLVMValueRef> next = new ArrayList<>(cur);
-						LLVMValueRef bRow = ir.add(ir.mul(kk, ir.i64(n)), ir.i64(col0));
-						LLVMValueRef[] bv = new LLVMValueRef[nvb];
-						for (int v = 0; v < nvb; v++) {
-							bv[v] = ir.load(vt, elem(b, ir.add(bRow, ir.i64((long) v * lanes))), 4);
-						}
-						for (int i = 0; i < rows; i++) {
-							LLVMValueRef av = ir.load(ir.f32(), elem(a, ir.add(ir.i64((long) (row0 + i) * k), kk)), 4);
-							LLVMValueRef s = ir.splat(av, lanes);
-							for (int v = 0; v < nvb; v++) {
-								next.set(i * nvb + v, ir.fma(s, bv[v], cur.get(i * nvb + v)));
-							}
-						}
-						return next;
-					});
-					for (int i = 0; i < rows; i++) {
-						for (int v = 0; v < nvb; v++) {
-							ir.store(sums.get(i * nvb + v), elem(t, ir.i64((long) (row0 + i) * n + col0 + v * lanes)), 4);
-						}
-					}
-				}
-			}
+		/** Whether a dot becomes the vector micro-kernel: f32 operands and accumulator, N whole vectors. */
+		boolean microDot(Stmt.Dot d) {
+			LLVMTypeRef f32 = ir.f32();
+			int n = d.b().type().shape().get(1);
+			return computeType(d.result().type().dtype()).equals(f32) && computeType(d.a().type().dtype()).equals(f32)
+					&& computeType(d.b().type().dtype()).equals(f32) && n % lanes == 0;
 		}
 
+		/**
+		 * Register-blocked f32 dot over micro-tiles of {@code mr} rows and {@code nr} columns: the
+		 * accumulators of one micro-tile live in vector registers over the whole k loop (unrolled),
+		 * rows of b are vectors, elements of a broadcast. Micro-tile rows outer, columns inner, so
+		 * the a micro-panel ({@code mr x k}) stays in L1 while b streams (from a packed b, one
+		 * contiguous {@code k x nr} panel per micro-tile column). The loops over micro-tiles are
+		 * run-time loops around calls of one micro-kernel function per block shape (small code,
+		 * and the function's pointers are parameters, which LLVM register-allocates cleanly).
+		 */
+		void microKernel(Tile a, Tile b, Tile acc, Tile t, int m, int k, int n, boolean zeroAcc) {
+			Micro mk = micro(m, n);
+			int mr = mk.mr(), nvb = mk.nv(), nr = nvb * lanes;
+			boolean packed = b.panel() > 0;
+			if (packed && b.panel() != nr) {
+				throw new IllegalStateException("b packed in panels of " + b.panel() + " for a micro-kernel of " + nr + " columns");
+			}
+			java.util.function.BiConsumer<LLVMValueRef, Integer> rowBlock = (row0, rows) -> {
+				LLVMValueRef f = microFunction(rows, nvb, k, n, packed, zeroAcc);
+				LLVMValueRef aRow = elem(a, ir.mul(row0, ir.i64(k)));
+				ir.forLoop(ir.i64(0), ir.i64(n), nr, col0 -> {
+					LLVMValueRef off = ir.add(ir.mul(row0, ir.i64(n)), col0);
+					LLVMValueRef bCol = elem(b, packed ? ir.mul(ir.sdiv(col0, ir.i64(nr)), ir.i64(b.panelStride())) : col0);
+					ir.call(f, aRow, bCol, elem(acc, off), elem(t, off));
+				});
+			};
+			// Rows in blocks as even as possible (256 = 14 x 12 + 8 x 11, not 21 x 12 + 4): a short
+			// last block would run at a fraction of the FMA rate.
+			int blocks = (m + mr - 1) / mr, q = m / blocks, r = m % blocks;
+			if (r > 0) {
+				ir.forLoop(ir.i64(0), ir.i64((long) r * (q + 1)), q + 1, row0 -> rowBlock.accept(row0, q + 1));
+			}
+			ir.forLoop(ir.i64((long) r * (q + 1)), ir.i64(m), q, row0 -> rowBlock.accept(row0, q));
+		}
+
+		/** A dot accumulating in place whose accumulator is zero when loop variable {@code var} is {@code lo}. */
+		record ZeroFirst(String var, LLVMValueRef lo) {
+		}
+
+		/**
+		 * {@code micro(a, b, acc, t)}: t[rows, nv vectors] = acc + a[rows, k] @ b[k, nv vectors], a and
+		 * acc/t row-major with row lengths k and n, b a packed panel (rows of nv vectors) or row-major
+		 * with rows of n. The accumulators stay in registers over the k loop (unrolled by 4); with
+		 * {@code zeroAcc} they start at zero and acc is not read.
+		 */
+		LLVMValueRef microFunction(int rows, int nvb, int k, int n, boolean packed, boolean zeroAcc) {
+			String name = "forge.micro." + rows + "x" + nvb * lanes + ".k" + k + ".n" + n + (packed ? ".packed" : "")
+					+ (zeroAcc ? ".zero" : "");
+			LLVMTypeRef p = ir.ptr();
+			return ir.helper(name, ir.fnType(ir.voidType(), p, p, p, p), false, f -> {
+				ir.addParamAttr(f, 0, "noalias", 0);
+				ir.addParamAttr(f, 1, "noalias", 0);
+				LLVMValueRef a = ir.param(f, 0), b = ir.param(f, 1), acc = ir.param(f, 2), t = ir.param(f, 3);
+				LLVMTypeRef f32 = ir.f32(), vt = ir.vec(f32, lanes);
+				List<LLVMValueRef> init = new ArrayList<>();
+				for (int i = 0; i < rows; i++) {
+					for (int v = 0; v < nvb; v++) {
+						init.add(zeroAcc ? ir.zero(vt) : ir.load(vt, ir.gep(f32, acc, (long) i * n + (long) v * lanes), 4));
+					}
+				}
+				long bStride = packed ? (long) nvb * lanes : n;
+				BiFunction<LLVMValueRef, List<LLVMValueRef>, List<LLVMValueRef>> step = (kk, cur) -> {
+					List<LLVMValueRef> next = new ArrayList<>(cur);
+					LLVMValueRef bRow = ir.gep(f32, b, ir.mul(kk, ir.i64(bStride)));
+					LLVMValueRef aCol = ir.gep(f32, a, kk);
+					LLVMValueRef[] bv = new LLVMValueRef[nvb];
+					for (int v = 0; v < nvb; v++) {
+						bv[v] = ir.load(vt, ir.gep(f32, bRow, (long) v * lanes), 4);
+					}
+					for (int i = 0; i < rows; i++) {
+						LLVMValueRef s = ir.splat(ir.load(f32, ir.gep(f32, aCol, (long) i * k), 4), lanes);
+						for (int v = 0; v < nvb; v++) {
+							next.set(i * nvb + v, ir.fma(s, bv[v], next.get(i * nvb + v)));
+						}
+					}
+					return next;
+				};
+				int unroll = 4;
+				int kMain = k / unroll * unroll;
+				List<LLVMValueRef> sums = ir.forLoop(ir.i64(0), ir.i64(kMain), unroll, init, (k0, cur) -> {
+					List<LLVMValueRef> c = cur;
+					for (int u = 0; u < unroll; u++) {
+						c = step.apply(ir.add(k0, ir.i64(u)), c);
+					}
+					return c;
+				});
+				if (kMain < k) {
+					sums = ir.forLoop(ir.i64(kMain), ir.i64(k), 1, sums, step);
+				}
+				for (int i = 0; i < rows; i++) {
+					for (int v = 0; v < nvb; v++) {
+						ir.store(sums.get(i * nvb + v), ir.gep(f32, t, (long) i * n + (long) v * lanes), 4);
+					}
+				}
+				ir.retVoid();
+			});
+		}
+
+		/** The micro-tile of a dot: {@code mr} rows by {@code nv} vectors. */
+		record Micro(int mr, int nv) {
+		}
+
+		/**
+		 * mr x nv vectors within the accumulator registers (24 zmm: 12 x 2 on AVX-512; 12 ymm: 6 x 2
+		 * on AVX2), wider and shorter when the tile has few rows.
+		 */
+		Micro micro(int m, int n) {
+			int regs = lanes >= 16 ? ACC_REGISTERS_AVX512 : ACC_REGISTERS_AVX2;
+			int nv = n / lanes;
+			int nvb = 2;
+			if (m < regs / 2) { // few rows: wider micro-tiles, up to 4 vectors
+				nvb = Math.max(1, Math.min(4, regs / Math.max(1, m)));
+			}
+			nvb = Math.min(nvb, nv);
+			while (nv % nvb != 0) {
+				nvb--;
+			}
+			return new Micro(Math.max(1, Math.min(m, regs / nvb)), nvb);
+		}
+
+		/**
+		 * A loop with its carried tiles in buffers: each yield is copied into its buffer at the end of
+		 * an iteration, except where a dot accumulates into the buffer in place: the dot's
+		 * accumulator is the carried value and nothing else reads it, and its result is only yielded,
+		 * in the same place. A carried tile that starts as a constant used nowhere else is filled.
+		 */
 		void loop(Stmt.For fo) {
 			LLVMValueRef lo = index(fo.lo()), hi = index(fo.hi());
 			List<Tile> carried = new ArrayList<>();
 			for (int c = 0; c < fo.carried().size(); c++) {
 				Tile buf = define(fo.carried().get(c));
-				copy(tile(fo.inits().get(c)), buf);
+				TileValue init = fo.inits().get(c);
+				TileValue cv = fo.carried().get(c), y = fo.yielded().get(c);
+				List<Stmt> cUses = usesOf(cv), yUses = usesOf(y);
+				Stmt.Dot inPlaceDot = null;
+				if (cUses.size() == 1 && yUses.size() == 1 && yUses.get(0) == fo && fo.body().contains(defs.get(y.id()))
+						&& defs.get(y.id()) instanceof Stmt.Dot d && d.acc().id() == cv.id() && d.a().id() != cv.id()
+						&& d.b().id() != cv.id() && fo.yielded().stream().filter(v -> v.id() == y.id()).count() == 1) {
+					inPlace.put(y.id(), cv);
+					inPlaceDot = d;
+				}
+				if (defs.get(init.id()) instanceof Stmt.Full full && usesOf(init).size() == 1
+						&& fo.inits().stream().filter(i -> i.id() == init.id()).count() == 1) {
+					LLVMValueRef v = constant(buf.type().dtype(), full.value());
+					Runnable fill = () -> flat(buf.size(), i -> ir.store(v, elem(buf, i), align(buf)));
+					if (inPlaceDot != null && microDot(inPlaceDot) && Double.doubleToRawLongBits(full.value()) == 0) {
+						// The first iteration's dot starts from zero registers and writes every element:
+						// the buffer needs the constant only when the loop does not run.
+						zeroFirst.put(y.id(), new ZeroFirst(fo.var(), lo));
+						ir.ifThen(ir.icmp(LLVMIntSGE, lo, hi), fill);
+					} else {
+						fill.run();
+					}
+				} else {
+					copy(tile(init), buf);
+				}
 				carried.add(buf);
 			}
 			if (fo.step() <= 0) {
@@ -399,10 +697,22 @@ public final class HostCodegen {
 				List<Tile> yields = fo.yielded().stream().map(this::tile).toList();
 				Set<LLVMValueRef> carriedPtrs = new HashSet<>();
 				carried.forEach(c -> carriedPtrs.add(c.ptr()));
-				boolean alias = yields.stream().anyMatch(y -> carriedPtrs.contains(y.ptr()));
+				boolean[] done = new boolean[carried.size()];
+				for (int c = 0; c < done.length; c++) {
+					done[c] = inPlace.containsKey(fo.yielded().get(c).id());
+				}
+				boolean alias = false;
+				for (int c = 0; c < done.length; c++) {
+					alias |= !done[c] && carriedPtrs.contains(yields.get(c).ptr());
+				}
 				if (alias) { // a yield that is a carried value itself: stage all through fresh copies
 					List<Tile> staged = new ArrayList<>();
-					for (Tile y : yields) {
+					for (int c = 0; c < done.length; c++) {
+						Tile y = yields.get(c);
+						if (done[c]) {
+							staged.add(y);
+							continue;
+						}
 						Tile s = new Tile(ir.entryAlloca(ir.array(elemType(y), y.size()), 64, "stage"), y.type());
 						copy(y, s);
 						staged.add(s);
@@ -410,7 +720,9 @@ public final class HostCodegen {
 					yields = staged;
 				}
 				for (int c = 0; c < carried.size(); c++) {
-					copy(yields.get(c), carried.get(c));
+					if (!done[c]) {
+						copy(yields.get(c), carried.get(c));
+					}
 				}
 				loopVars.remove(fo.var());
 			});
@@ -432,8 +744,8 @@ public final class HostCodegen {
 			int[] shape = t.shape();
 			DType dt = result.type().dtype();
 			boolean same = ops.stream().allMatch(o -> o.size() == t.size());
-			if (same) {
-				flat(t.size(), i -> {
+			if (same) { // packed tiles (a cast of a packed load): the same layout, padding included
+				flat(t.storage(), i -> {
 					LLVMValueRef[] x = new LLVMValueRef[ops.size()];
 					for (int o = 0; o < x.length; o++) {
 						x[o] = ir.load(elemType(ops.get(o)), elem(ops.get(o), i), align(ops.get(o)));
@@ -677,8 +989,16 @@ public final class HostCodegen {
 
 		Tile define(TileValue v) {
 			LLVMTypeRef et = computeType(v.type().dtype());
-			LLVMValueRef ptr = ir.entryAlloca(ir.array(et, Math.max(1, v.type().elements())), 64, "t" + v.id());
-			Tile t = new Tile(ptr, v.type());
+			Tile t = new Tile(null, v.type(), packedB.getOrDefault(v.id(), 0));
+			LLVMValueRef ptr = ir.entryAlloca(ir.array(et, Math.max(1, t.storage())), 64, "t" + v.id());
+			t = new Tile(ptr, v.type(), t.panel());
+			tiles.put(v.id(), t);
+			return t;
+		}
+
+		/** v shares the storage of an existing tile (a dot accumulating in place). */
+		Tile alias(TileValue v, Tile storage) {
+			Tile t = new Tile(storage.ptr(), v.type());
 			tiles.put(v.id(), t);
 			return t;
 		}

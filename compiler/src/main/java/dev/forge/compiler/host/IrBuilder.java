@@ -193,6 +193,15 @@ public final class IrBuilder implements AutoCloseable {
 	 * alwaysinline, so that loops calling them still vectorize.
 	 */
 	public LLVMValueRef helper(String name, LLVMTypeRef type, Consumer<LLVMValueRef> body) {
+		return helper(name, type, true, body);
+	}
+
+	/**
+	 * As {@link #helper(String, LLVMTypeRef, Consumer)}; with {@code inline} false the helper is
+	 * marked noinline instead, so that it is optimized and register-allocated on its own (a
+	 * micro-kernel whose pointers are parameters, not offsets into the caller's stack frame).
+	 */
+	public LLVMValueRef helper(String name, LLVMTypeRef type, boolean inline, Consumer<LLVMValueRef> body) {
 		LLVMValueRef existing = LLVMGetNamedFunction(module, name);
 		if (existing != null && !existing.isNull()) {
 			return existing;
@@ -200,7 +209,7 @@ public final class IrBuilder implements AutoCloseable {
 		LLVMValueRef outer = function;
 		LLVMBasicBlockRef where = outer == null ? null : currentBlock();
 		LLVMValueRef f = declare(name, type, true);
-		addFnAttr(f, "alwaysinline");
+		addFnAttr(f, inline ? "alwaysinline" : "noinline");
 		begin(f);
 		body.accept(f);
 		function = outer;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.forge.compiler.graph.Op;
+import dev.forge.types.DType;
 import dev.forge.types.Dim;
 
 import dev.forge.targets.Target;
@@ -32,7 +33,10 @@ public final class DefaultSchedule {
 		return s.withGroups(groups);
 	}
 
-	/** Shrinks each block (and the inner step) to the power of two covering its dim, keeping columns whole vectors. */
+	/**
+	 * Shrinks each block (and the inner step) to the power of two covering its dim, keeping columns
+	 * whole vectors; matmul blocks then {@link #balance} padding and parallelism.
+	 */
 	private static Tiling fit(Tiling t, KernelGroup g, HostModel model, Map<String, Long> hints) {
 		if (hints.isEmpty()) {
 			return t;
@@ -54,9 +58,61 @@ public final class DefaultSchedule {
 		if (inner > 0 && innerDim != null) {
 			inner = shrink(inner, innerDim, hints, g.kind() == KernelGroup.Kind.ROW_REDUCTION ? model.vectorElements() : 1);
 		}
+		if (g.kind() == KernelGroup.Kind.MATMUL && dims.size() >= 2) {
+			balance(block, dims, hints, model);
+		}
 		String origin = t.origin() + ", fitted to " + hints.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
 				.collect(java.util.stream.Collectors.joining(","));
 		return new Tiling(block, inner, t.vector(), t.threads(), origin);
+	}
+
+	/**
+	 * Matmul blocks for known dims: halves a block while that cuts the padding of the last, partial
+	 * block and the padding is over 1/8 of the dim (768 rows take blocks of 256, not 512 with a
+	 * third of the work wasted), then halves the larger block until there are at least two
+	 * programs per core, so that no core idles (down to 32 rows and two vectors of columns).
+	 */
+	private static void balance(List<Integer> block, List<Dim> dims, Map<String, Long> hints, HostModel model) {
+		int rank = dims.size();
+		long[] d = new long[rank];
+		for (int i = 0; i < rank; i++) {
+			java.util.OptionalLong v = dims.get(i).evaluate(hints);
+			if (v.isEmpty() || v.getAsLong() <= 0) {
+				return;
+			}
+			d[i] = v.getAsLong();
+		}
+		int[] floor = { 32, 2 * model.vectorElements() };
+		for (int t = 0; t < 2; t++) {
+			int i = rank - 2 + t;
+			while (block.get(i) / 2 >= floor[t] && padding(d[i], block.get(i)) * 8 > d[i]
+					&& padding(d[i], block.get(i) / 2) < padding(d[i], block.get(i))) {
+				block.set(i, block.get(i) / 2);
+			}
+		}
+		while (true) {
+			long programs = 1;
+			for (int i = 0; i < rank; i++) {
+				programs *= (d[i] + block.get(i) - 1) / block.get(i);
+			}
+			if (programs >= 2L * model.cores()) {
+				return;
+			}
+			int rows = rank - 2, cols = rank - 1;
+			boolean canRows = block.get(rows) / 2 >= floor[0] && block.get(rows) / 2 < d[rows];
+			boolean canCols = block.get(cols) / 2 >= floor[1] && block.get(cols) / 2 < d[cols];
+			if (canRows && (!canCols || block.get(rows) >= block.get(cols))) {
+				block.set(rows, block.get(rows) / 2);
+			} else if (canCols) {
+				block.set(cols, block.get(cols) / 2);
+			} else {
+				return;
+			}
+		}
+	}
+
+	private static long padding(long dim, long block) {
+		return (dim + block - 1) / block * block - dim;
 	}
 
 	private static int shrink(int size, Dim dim, Map<String, Long> hints, int floor) {
@@ -83,11 +139,28 @@ public final class DefaultSchedule {
 			String origin = "default: " + targetName + " cost model";
 			return switch (g.kind()) {
 				case MATMUL -> {
-					// A [BM,BK] panel of A and a [BK,BN] panel of B stay in L2 while the register
-					// micro-kernel walks them; BN a multiple of two vectors, BM of the micro-kernel rows.
-					int bk = 256;
-					int bn = 16 * vectorElements;
-					int bm = 64;
+					// Each program loads its own A [BM,K] and B [K,BN] (K steps of BK), so all programs
+					// together read M*N*K*(1/BM + 1/BN) elements: on a memory-bound host the output
+					// tile should be as large as L2 allows. Per K step the accumulator [BM,BN], the A
+					// tile and the packed B tile, plus the epilogue's [BM,BN] temporaries, stay within
+					// 3/4 of L2: 512 x 512 x 128 for a plain GEMM with a 2 MiB L2.
+					// The accumulator is f64 for f64, else f32; other operand dtypes are loaded as they
+					// are, then cast to tiles of the accumulator's dtype.
+					int bk = 128;
+					int epilogue = Math.max(0, g.ops().size() - 1);
+					DType in = g.ops().stream().filter(o -> o instanceof Op.MatMul).map(o -> ((Op.MatMul) o).lhs().type().dtype())
+							.findFirst().orElse(DType.F32);
+					long accBytes = in == DType.F64 ? 8 : 4;
+					long operandBytes = accBytes + (in == DType.F64 || in == DType.F32 ? 0 : Math.max(1, in.bits() / 8));
+					int bm = 512, bn = 512;
+					while (Math.max(bm, bn) > 16 * vectorElements
+							&& accBytes * bm * bn * (1 + epilogue) + operandBytes * bk * (bm + bn) > l2Bytes * 3 / 4) {
+						if (bm >= bn) {
+							bm /= 2;
+						} else {
+							bn /= 2;
+						}
+					}
 					yield new Tiling(lastTwo(rank, bm, bn), bk, vectorElements, cores, origin);
 				}
 				case ROW_REDUCTION -> {

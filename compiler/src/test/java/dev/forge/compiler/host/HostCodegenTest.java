@@ -246,6 +246,61 @@ class HostCodegenTest {
 		checkMatmul(DType.F32, 4, 16, 4, 1, 17, 3, 7);
 	}
 
+	@Test
+	void matmulMicroKernelShapesAndUnrollRemainders() {
+		// bm 13: one block of 13 rows; bm 26: blocks of 9 and 8 rows (even split); bm 64 with 4-vector
+		// columns; bk 7 and 5: k loops with a remainder after the unroll by 4.
+		checkMatmul(DType.F32, 13, 48, 7, 40, 100, 23, 11);
+		checkMatmul(DType.F32, 26, 32, 5, 53, 64, 12, 12);
+		checkMatmul(DType.F32, 64, 64, 9, 70, 70, 19, 13);
+		checkMatmul(DType.F32, 4, 64, 8, 9, 130, 17, 14);
+		checkMatmul(DType.F32, 16, 32, 8, 5, 40, 0, 15); // K = 0: the loop never runs, c = 0
+	}
+
+	/**
+	 * c = a @ b^T with b stored [N, K] (a transposed load that still feeds the dot as b, packed) and,
+	 * carried beside the accumulator, s = sum over k steps of the accumulator before each step (the
+	 * carried tile is read twice, so the dot cannot accumulate in place), and a pair of carried
+	 * tiles that swap places every step.
+	 */
+	static TileFunction matmulTransposedB(int bm, int bn, int bk) {
+		TileBuilder fb = new TileBuilder("mmt").input("a", DType.F32, M, K).input("b", DType.F32, N, K).output("c", DType.F32, M, N)
+				.output("s", DType.F32, M, N).output("w", DType.F32, M, N);
+		KernelBuilder k = fb.kernel("mm", Index.cdiv(extent("c", 0), bm), Index.cdiv(extent("c", 1), bn)).reads("a").reads("b")
+				.writes("c").writes("s").writes("w");
+		TileValue zero = k.full(List.of(bm, bn), DType.F32, 0);
+		TileValue one = k.full(List.of(bm, bn), DType.F32, 1);
+		List<TileValue> out = k.loop("k", Index.of(0), extent("a", 1), bk, List.of(zero, zero, zero, one), (kv, c) -> {
+			TileValue a = k.load("a", walk(blockStart(0, bm), kv), List.of(bm, bk));
+			Access bt = new Access(List.of(blockStart(1, bn), kv), List.of(1, 0));
+			TileValue b = k.load("b", bt, List.of(bk, bn));
+			TileValue acc = k.dot(a, b, c.get(0));
+			TileValue s = k.binary(BinaryKind.ADD, c.get(1), c.get(0));
+			return List.of(acc, s, c.get(3), k.binary(BinaryKind.ADD, c.get(2), c.get(3)));
+		});
+		Access at = walk(blockStart(0, bm), blockStart(1, bn));
+		k.store("c", at, out.get(0));
+		k.store("s", at, out.get(1));
+		k.store("w", at, out.get(2));
+		return fb.build();
+	}
+
+	@Test
+	void transposedAndSharedAccumulatorsMatchTheInterpreter() {
+		Random rnd = new Random(21);
+		for (long[] s : new long[][] { { 37, 50, 29 }, { 16, 32, 16 }, { 5, 17, 40 } }) {
+			long m = s[0], n = s[1], kk = s[2];
+			Map<String, NdArray> in = Map.of("a", random(rnd, DType.F32, m, kk), "b", random(rnd, DType.F32, n, kk));
+			Map<String, Long> dims = Map.of("M", m, "N", n, "K", kk);
+			TileFunction f = matmulTransposedB(16, 32, 8);
+			Map<String, double[]> host = runHost(f, in, dims);
+			String what = "mmt " + m + "x" + n + "x" + kk;
+			assertClose(interp(f, in, dims, "c"), host.get("c"), 1e-5, what + " c");
+			assertClose(interp(f, in, dims, "s"), host.get("s"), 1e-5, what + " s");
+			assertClose(interp(f, in, dims, "w"), host.get("w"), 0, what + " w");
+		}
+	}
+
 	// ------------------------------------------------------------------ against the interpreter
 
 	/**
