@@ -13,6 +13,7 @@ import dev.forge.compiler.schedule.Fusion;
 import dev.forge.compiler.schedule.ScheduleFunction;
 import dev.forge.compiler.schedule.SchedulePrinter;
 import dev.forge.compiler.schedule.ScheduleVerifier;
+import dev.forge.compiler.tile.LayoutAssignment;
 import dev.forge.compiler.tile.TileFunction;
 import dev.forge.compiler.tile.TileLowering;
 import dev.forge.compiler.tile.TilePrinter;
@@ -21,7 +22,7 @@ import dev.forge.targets.Target;
 
 /**
  * The whole path from a lowered Graph IR function to Tile IR: the Graph IR passes, fusion, the
- * default schedule, and the lowering to tiles. The verifier of each IR runs after every stage;
+ * default schedule, the lowering to tiles, and their layouts over the target's threads. The verifier of each IR runs after every stage;
  * {@code afterStage} sees each stage's name and printed IR (for {@code --dump-after}).
  */
 public final class Pipeline {
@@ -35,7 +36,7 @@ public final class Pipeline {
 
 	/** The names {@code --dump-after} accepts, in order. */
 	public static List<String> stageNames() {
-		return java.util.stream.Stream.concat(GraphPipeline.stageNames().stream(), java.util.stream.Stream.of("fuse", "schedule", "tile"))
+		return java.util.stream.Stream.concat(GraphPipeline.stageNames().stream(), java.util.stream.Stream.of("fuse", "schedule", "tile", "layout"))
 				.toList();
 	}
 
@@ -60,6 +61,9 @@ public final class Pipeline {
 		TileFunction tile = TileLowering.apply(scheduled);
 		check("tile", TileVerifier.verify(tile));
 		afterStage.accept("tile", TilePrinter.print(tile));
+		tile = LayoutAssignment.apply(tile, target);
+		check("layout", TileVerifier.verify(tile));
+		afterStage.accept("layout", TilePrinter.print(tile));
 		return new Compiled(graph, scheduled, tile);
 	}
 

@@ -94,6 +94,7 @@ public final class Main {
 		String emit = null;
 		String dumpAfter = null;
 		String function = null;
+		String target = null;
 		Path outDir = null;
 		List<Path> paths = new ArrayList<>();
 		for (int i = 0; i < args.length; i++) {
@@ -107,11 +108,7 @@ public final class Main {
 					case "--emit" -> emit = value;
 					case "--out" -> outDir = Path.of(value);
 					case "--fn" -> function = value;
-					default -> {
-						if (!value.equals("host")) {
-							throw new UsageException("--target " + value + ": only the host target builds code so far");
-						}
-					}
+					default -> target = value;
 				}
 			} else if (arg.startsWith("--dump-after=")) {
 				dumpAfter = arg.substring("--dump-after=".length());
@@ -125,7 +122,7 @@ public final class Main {
 				paths.add(Path.of(arg));
 			}
 		}
-		return dev.forge.driver.BuildCommand.run(new dev.forge.driver.BuildCommand.Options(paths, emit, function, outDir, dumpAfter, VERSION), out);
+		return dev.forge.driver.BuildCommand.run(new dev.forge.driver.BuildCommand.Options(paths, emit, function, outDir, dumpAfter, VERSION, target), out);
 	}
 
 	private static int run(String[] args, PrintStream out, boolean profile) {

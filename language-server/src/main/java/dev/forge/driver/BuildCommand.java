@@ -23,6 +23,7 @@ import dev.forge.compiler.tile.Kernel;
 import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.forge.FunctionDef;
 import dev.forge.forge.Module;
+import dev.forge.targets.Target;
 
 /**
  * `forge build`: check the files, compile their functions, and print or write one level of the
@@ -33,7 +34,11 @@ public final class BuildCommand {
 
 	public static final List<String> EMITS = List.of("graph", "schedule", "tile", "llvm", "asm", "obj");
 
-	public record Options(List<Path> paths, String emit, String function, Path out, String dumpAfter, String version) {
+	/** {@code target}: the name of a chip description (host when null); only a CPU target builds code so far. */
+	public record Options(List<Path> paths, String emit, String function, Path out, String dumpAfter, String version, String target) {
+		public Options(List<Path> paths, String emit, String function, Path out, String dumpAfter, String version) {
+			this(paths, emit, function, out, dumpAfter, version, null);
+		}
 	}
 
 	private BuildCommand() {
@@ -49,6 +54,16 @@ public final class BuildCommand {
 		}
 		if (o.paths().isEmpty()) {
 			throw new UsageException("build needs at least one file or folder");
+		}
+		Target target;
+		try {
+			target = o.target() == null ? Ir.hostTarget() : dev.forge.targets.Targets.builtin().get(o.target());
+		} catch (dev.forge.targets.TargetException e) {
+			throw new UsageException("--target: " + e.getMessage());
+		}
+		if (target.isGpu() && Ir.Level.parse(o.emit()) == null) {
+			throw new UsageException("--target " + o.target() + " --emit " + o.emit()
+					+ ": the GPU backend is not built yet; --emit graph, schedule and tile work for every target");
 		}
 		Workspace workspace = Workspace.load(o.paths());
 		List<FileReport> reports = Checker.check(workspace);
@@ -68,7 +83,7 @@ public final class BuildCommand {
 			found |= !functions.isEmpty();
 			String base = entry.getKey().getFileName().toString().replaceAll("\\.forge$", "");
 			if (level != null) {
-				String text = Ir.print(entry.getValue(), level, o.dumpAfter(), o.function());
+				String text = Ir.print(entry.getValue(), level, o.dumpAfter(), o.function(), target);
 				emitText(o, out, entry.getKey(), base + "." + level.id(), text, manifest, null);
 				continue;
 			}
@@ -141,7 +156,7 @@ public final class BuildCommand {
 	private static void writeManifest(Options o, JsonArray files) {
 		JsonObject m = new JsonObject();
 		m.addProperty("forge", o.version());
-		m.addProperty("target", "host");
+		m.addProperty("target", o.target() == null ? "host" : o.target());
 		m.addProperty("emit", o.emit());
 		if (List.of("llvm", "asm", "obj").contains(o.emit())) {
 			m.addProperty("abi", "void KERNEL(i64 first_program, i64 end_program, ptr args): args holds one record "

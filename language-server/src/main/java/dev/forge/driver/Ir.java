@@ -13,6 +13,8 @@ import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.compiler.graph.Lowering;
 import dev.forge.compiler.kernel.KernelLowering;
+import dev.forge.compiler.tile.LayoutAssignment;
+import dev.forge.compiler.tile.TileVerifier;
 import dev.forge.compiler.tile.TileFunction;
 import dev.forge.compiler.tile.TilePrinter;
 import dev.forge.forge.FunctionDef;
@@ -42,7 +44,7 @@ public final class Ir {
 			return switch (this) {
 				case GRAPH -> dev.forge.compiler.graph.GraphPipeline.stageNames().getLast();
 				case SCHEDULE -> "schedule";
-				case TILE -> "tile";
+				case TILE -> "layout";
 			};
 		}
 
@@ -80,10 +82,16 @@ public final class Ir {
 		Signature sig = types.signatureOf(def);
 		if (sig != null && sig.kernel()) {
 			// A @kernel is written at the tile level: it goes straight to Tile IR.
-			TileFunction tile = KernelLowering.lower(def, types, target);
+			TileFunction lowered = KernelLowering.lower(def, types, target);
+			TileFunction tile = LayoutAssignment.apply(lowered, target);
+			List<String> problems = TileVerifier.verify(tile);
+			if (!problems.isEmpty()) {
+				throw new LoweringException("internal: the layouts of the @kernel '" + def.getName() + "' do not verify: " + problems.get(0),
+						lowered.kernels().get(0).range());
+			}
 			String note = "// @" + def.getName() + " is a @kernel: written at the tile level, it has no Graph IR or Schedule IR\n";
 			for (String stage : Pipeline.stageNames()) {
-				afterStage.accept(stage, stage.equals("tile") ? TilePrinter.print(tile) : note);
+				afterStage.accept(stage, stage.equals("tile") ? TilePrinter.print(lowered) : stage.equals("layout") ? TilePrinter.print(tile) : note);
 			}
 			return new Pipeline.Compiled(null, null, tile);
 		}
@@ -97,9 +105,15 @@ public final class Ir {
 
 	/** The text of {@code level}; {@code afterStage} sees every stage (for --dump-after). */
 	public static Lowered of(XtextResource resource, FunctionDef def, Level level, BiConsumer<String, String> afterStage) {
+		return of(resource, def, level, hostTarget(), afterStage);
+	}
+
+	/** For {@code target}: every target's chip description gives Graph, Schedule and Tile IR. */
+	public static Lowered of(XtextResource resource, FunctionDef def, Level level, Target target,
+			BiConsumer<String, String> afterStage) {
 		String[] text = new String[1];
 		try {
-			compile(resource, def, hostTarget(), (stage, t) -> {
+			compile(resource, def, target, (stage, t) -> {
 				afterStage.accept(stage, t);
 				if (stage.equals(level.lastStage())) {
 					text[0] = t;
@@ -122,12 +136,17 @@ public final class Ir {
 
 	/** As above, for the function named {@code only} (every function when null). */
 	public static String print(XtextResource resource, Level level, String dumpAfter, String only) {
+		return print(resource, level, dumpAfter, only, hostTarget());
+	}
+
+	/** As above, for {@code target}. */
+	public static String print(XtextResource resource, Level level, String dumpAfter, String only, Target target) {
 		List<Lowered> lowered = new ArrayList<>();
 		List<String> dumps = new ArrayList<>();
 		if (!resource.getContents().isEmpty() && resource.getContents().get(0) instanceof Module module) {
 			for (EObject item : module.getBody()) {
 				if (item instanceof FunctionDef def && def.getName() != null && (only == null || only.equals(def.getName()))) {
-					lowered.add(of(resource, def, level, (stage, text) -> {
+					lowered.add(of(resource, def, level, target, (stage, text) -> {
 						if (dumpAfter != null && (dumpAfter.equals("all") || dumpAfter.equals(stage))) {
 							dumps.add("// after " + stage + "\n" + text);
 						}

@@ -158,11 +158,22 @@ class ForgeCliTest {
 				&& dumped.out().contains("// result\nfunc @lin("), dumped.out());
 		Result badStage = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--dump-after=lowered");
 		assertEquals(2, badStage.exit());
-		assertTrue(badStage.err().contains("the stages are lower, dce, fuse, schedule, tile (or all)"), badStage.err());
+		assertTrue(badStage.err().contains("the stages are lower, dce, fuse, schedule, tile, layout (or all)"), badStage.err());
 		Result tile = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile");
 		assertEquals(0, tile.exit(), tile.err());
 		assertTrue(tile.out().contains("tile.func @lin(in x: [B,K] f32, in w: [K,N] f32, out result: [B,N] f32)")
 				&& tile.out().contains(" = dot "), tile.out());
+		// Any chip description gives Tile IR: for a GPU with warps, thread layouts and a pipelined K loop.
+		Result gpu = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile", "--target", "h100");
+		assertEquals(0, gpu.exit(), gpu.err());
+		assertTrue(gpu.out().contains("] threads 4x32 {") && gpu.out().contains("#L0 = blocked per_thread [")
+				&& gpu.out().contains(" = async_copy x[") && gpu.out().contains("async_wait 2"), gpu.out());
+		Result gpuCode = forge(dir, Map.of(), "build", "lin.forge", "--emit", "llvm", "--target", "h100");
+		assertEquals(2, gpuCode.exit());
+		assertTrue(gpuCode.err().contains("the GPU backend is not built yet"), gpuCode.err());
+		Result unknown = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile", "--target", "h10");
+		assertEquals(2, unknown.exit());
+		assertTrue(unknown.err().contains("unknown target 'h10'; did you mean 'h100'?"), unknown.err());
 		Result badEmit = forge(dir, Map.of(), "build", "lin.forge", "--emit", "ptx");
 		assertEquals(2, badEmit.exit());
 		assertTrue(badEmit.err().contains("--emit ptx: choose one of graph, schedule, tile, llvm, asm, obj"), badEmit.err());

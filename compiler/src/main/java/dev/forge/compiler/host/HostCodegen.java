@@ -168,6 +168,8 @@ public final class HostCodegen {
 					}
 					case Stmt.Barrier b -> {
 					}
+					case Stmt.AsyncWait w -> {
+					}
 				}
 			}
 		}
@@ -260,6 +262,10 @@ public final class HostCodegen {
 		void statement(Stmt s) {
 			switch (s) {
 				case Stmt.Load l -> load(l);
+				// A CPU program is one thread: an asynchronous copy is a load, and waiting for it nothing.
+				case Stmt.AsyncCopy a -> load(new Stmt.Load(a.result(), a.arg(), a.access(), a.other(), a.range()));
+				case Stmt.AsyncWait w -> {
+				}
 				case Stmt.Store st -> store(st);
 				case Stmt.Full fl -> {
 					Tile t = define(fl.result());
@@ -280,11 +286,9 @@ public final class HostCodegen {
 				case Stmt.Select sel -> elementwise(sel.result(), List.of(sel.cond(), sel.a(), sel.b()),
 						x -> ir.select(ir.icmp(LLVMIntNE, x[0], ir.zero(ir.i8())), x[1], x[2]));
 				case Stmt.Cast c -> elementwise(c.result(), List.of(c.x()), x -> convert(x[0], c.x().type().dtype(), c.result().type().dtype()));
-				case Stmt.Reshape r -> {
-					Tile src = tile(r.x());
-					Tile t = define(r.result());
-					flat(t.size(), i -> ir.store(ir.load(elemType(t), elem(src, i), align(src)), elem(t, i), align(t)));
-				}
+				case Stmt.Reshape r -> copy(r.x(), r.result());
+				// A CPU program is one thread: shared and register tiles are both its local arrays.
+				case Stmt.Copy c -> copy(c.x(), c.result());
 				case Stmt.Transpose tr -> transpose(tr);
 				case Stmt.Reduce red -> reduce(red);
 				case Stmt.Dot d -> dot(d);
@@ -431,6 +435,13 @@ public final class HostCodegen {
 			LLVMTypeRef memType = memType(arg.arg().dtype());
 			LLVMValueRef base = LLVMBuildGEP2(ir.raw(), memType, arg.data(), IrBuilder.pp(offset), 1, "");
 			return new Box(lo, hi, valid, full, base, stride, memType);
+		}
+
+		/** The elements of {@code x} in row-major order into a new tile {@code result}. */
+		void copy(TileValue x, TileValue result) {
+			Tile src = tile(x);
+			Tile t = define(result);
+			flat(t.size(), i -> ir.store(ir.load(elemType(t), elem(src, i), align(src)), elem(t, i), align(t)));
 		}
 
 		void transpose(Stmt.Transpose tr) {

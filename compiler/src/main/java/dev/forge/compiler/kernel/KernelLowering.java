@@ -32,6 +32,7 @@ import dev.forge.compiler.tile.Stmt;
 import dev.forge.compiler.tile.TileFunction;
 import dev.forge.compiler.tile.TileType;
 import dev.forge.compiler.tile.TileValue;
+import dev.forge.compiler.tile.Threads;
 import dev.forge.compiler.tile.TileVerifier;
 import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.forge.AnnotatedAssignment;
@@ -358,7 +359,8 @@ public final class KernelLowering {
 			buffers.add(new Buffer(result.name(), result.dims(), result.dtype(), Buffer.Role.OUTPUT, null));
 			args.add(new KernelArg(result.name(), result.name(), result.dims(), result.dtype(), true));
 		}
-		Kernel kernel = new Kernel(def.getName(), args, grid, body, schedule.describe(contextReads), Ranges.of(def));
+		Kernel kernel = new Kernel(def.getName(), args, grid, body, schedule.describe(contextReads), Ranges.of(def),
+				Threads.requested(schedule.size("warps"), schedule.size("vector"), schedule.swizzle()));
 		TileFunction f = new TileFunction(def.getName(), buffers, List.of(kernel));
 		List<String> problems = TileVerifier.verify(f);
 		if (!problems.isEmpty()) {
@@ -1631,7 +1633,7 @@ public final class KernelLowering {
 				throw new LoweringException("rows=/cols= differ from the shape of the shared buffer " + s.type(), here);
 			}
 			TileType registers = new TileType(s.type().shape(), s.type().dtype());
-			return new TileV(def(new Stmt.Reshape(fresh(registers), s.content(), here)));
+			return new TileV(def(new Stmt.Copy(fresh(registers), s.content(), here)));
 		}
 		if (!(src instanceof KArg k)) {
 			throw unsupported("tile.load from " + describe(src) + " (a KTile parameter or a shared buffer is expected)", c);
@@ -1688,7 +1690,7 @@ public final class KernelLowering {
 				throw new LoweringException("tile.store: the shared buffer is " + s.type() + ", the value is " + t.value().type(), here);
 			}
 			TileValue v = castTo(t.value(), s.type().dtype());
-			TileValue content = def(new Stmt.Reshape(fresh(s.type()), v, here));
+			TileValue content = def(new Stmt.Copy(fresh(s.type()), v, here));
 			env.put(n.getId(), new Shared(s.type(), content));
 			return;
 		}

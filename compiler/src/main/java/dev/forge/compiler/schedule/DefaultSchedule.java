@@ -12,7 +12,10 @@ import dev.forge.targets.Target;
 
 /**
  * Schedule IR -> Schedule IR: gives every kernel without a tiling one from a simple cost model of
- * the target's numbers: vectors as wide as the target's, tiles sized to its caches, all cores busy.
+ * the target's numbers. On a CPU: vectors as wide as the target's, tiles sized to its caches, all
+ * cores busy, one thread per program. On a GPU: tiles for its tensor cores, warps per program,
+ * vectors of 16 bytes per thread, and a pipeline of asynchronous copies as deep as shared memory
+ * allows when the chip has them. Every grid axis is parallel, in the output's axis order.
  */
 public final class DefaultSchedule {
 
@@ -25,7 +28,7 @@ public final class DefaultSchedule {
 
 	/** With dim values to fit the tiles to: a tile is no larger than the dim it covers needs. */
 	public static ScheduleFunction apply(ScheduleFunction s, Target target, Map<String, Long> dimHints) {
-		HostModel model = HostModel.of(target);
+		CostModel model = target.isGpu() ? GpuModel.of(target) : HostModel.of(target);
 		List<KernelGroup> groups = new ArrayList<>();
 		for (KernelGroup g : s.groups()) {
 			groups.add(g.tiling() != null ? g : g.withTiling(fit(model.tiling(g), g, model, dimHints)));
@@ -37,7 +40,7 @@ public final class DefaultSchedule {
 	 * Shrinks each block (and the inner step) to the power of two covering its dim, keeping columns
 	 * whole vectors; matmul blocks then {@link #balance} padding and parallelism.
 	 */
-	private static Tiling fit(Tiling t, KernelGroup g, HostModel model, Map<String, Long> hints) {
+	private static Tiling fit(Tiling t, KernelGroup g, CostModel model, Map<String, Long> hints) {
 		if (hints.isEmpty()) {
 			return t;
 		}
@@ -58,12 +61,12 @@ public final class DefaultSchedule {
 		if (inner > 0 && innerDim != null) {
 			inner = shrink(inner, innerDim, hints, g.kind() == KernelGroup.Kind.ROW_REDUCTION ? model.vectorElements() : 1);
 		}
-		if (g.kind() == KernelGroup.Kind.MATMUL && dims.size() >= 2) {
-			balance(block, dims, hints, model);
+		if (g.kind() == KernelGroup.Kind.MATMUL && dims.size() >= 2 && model instanceof HostModel host) {
+			balance(block, dims, hints, host);
 		}
 		String origin = t.origin() + ", fitted to " + hints.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
 				.collect(java.util.stream.Collectors.joining(","));
-		return new Tiling(block, inner, t.vector(), t.threads(), origin);
+		return t.withBlock(block, inner, origin);
 	}
 
 	/**
@@ -124,8 +127,45 @@ public final class DefaultSchedule {
 		return Math.min(size, Math.max(1, v.getAsLong() == 1 ? floor : fitted));
 	}
 
+	static List<Integer> ones(int rank) {
+		List<Integer> b = new ArrayList<>();
+		for (int i = 0; i < rank; i++) {
+			b.add(1);
+		}
+		return b;
+	}
+
+	static List<Integer> lastTwo(int rank, int rows, int cols) {
+		List<Integer> b = ones(rank);
+		if (rank >= 1) {
+			b.set(rank - 1, cols);
+		}
+		if (rank >= 2) {
+			b.set(rank - 2, rows);
+		}
+		return b;
+	}
+
+	private static String origin(String targetName) {
+		return "default: " + targetName + " cost model";
+	}
+
+	/** The dtype of a matmul kernel's operands. */
+	private static DType operandType(KernelGroup g) {
+		return g.ops().stream().filter(o -> o instanceof Op.MatMul).map(o -> ((Op.MatMul) o).lhs().type().dtype()).findFirst()
+				.orElse(DType.F32);
+	}
+
+	/** The tilings a target's numbers lead to. */
+	sealed interface CostModel {
+		Tiling tiling(KernelGroup g);
+
+		/** The narrowest useful column block, in f32 elements. */
+		int vectorElements();
+	}
+
 	/** The numbers of a CPU that the cost model reads, and the tilings it derives from them. */
-	record HostModel(int vectorElements, long l1Bytes, long l2Bytes, int cores, String targetName) {
+	record HostModel(int vectorElements, long l1Bytes, long l2Bytes, int cores, String targetName) implements CostModel {
 
 		static HostModel of(Target t) {
 			int vectorBits = (int) t.optLong("vector.bits").orElse(256);
@@ -134,9 +174,10 @@ public final class DefaultSchedule {
 			return new HostModel(vectorBits / 32, l1, l2, Math.max(1, t.cores()), t.name());
 		}
 
-		Tiling tiling(KernelGroup g) {
+		public Tiling tiling(KernelGroup g) {
 			int rank = g.output().rank();
-			String origin = "default: " + targetName + " cost model";
+			int grid = g.gridAxes();
+			String origin = origin(targetName);
 			return switch (g.kind()) {
 				case MATMUL -> {
 					// Each program loads its own A [BM,K] and B [K,BN] (K steps of BK), so all programs
@@ -148,8 +189,7 @@ public final class DefaultSchedule {
 					// are, then cast to tiles of the accumulator's dtype.
 					int bk = 128;
 					int epilogue = Math.max(0, g.ops().size() - 1);
-					DType in = g.ops().stream().filter(o -> o instanceof Op.MatMul).map(o -> ((Op.MatMul) o).lhs().type().dtype())
-							.findFirst().orElse(DType.F32);
+					DType in = operandType(g);
 					long accBytes = in == DType.F64 ? 8 : 4;
 					long operandBytes = accBytes + (in == DType.F64 || in == DType.F32 ? 0 : Math.max(1, in.bits() / 8));
 					int bm = 512, bn = 512;
@@ -161,39 +201,70 @@ public final class DefaultSchedule {
 							bn /= 2;
 						}
 					}
-					yield new Tiling(lastTwo(rank, bm, bn), bk, vectorElements, cores, origin);
+					yield new Tiling(lastTwo(rank, bm, bn), bk, vectorElements, cores, grid, origin);
 				}
 				case ROW_REDUCTION -> {
 					// One row per program; columns in blocks that, with a few temporaries, fit in L1.
 					int cols = (int) Math.max(vectorElements, Math.min(4096, Long.highestOneBit(l1Bytes / (4 * 4))));
-					yield new Tiling(ones(rank), cols, vectorElements, cores, origin);
+					yield new Tiling(ones(rank), cols, vectorElements, cores, grid, origin);
 				}
 				case ELEMENTWISE, COPY -> {
 					// 8 rows of 256 elements: long contiguous runs, a few tiles of temporaries in L1.
 					int cols = Math.min(256, 16 * vectorElements);
 					yield new Tiling(rank == 0 ? List.of() : rank == 1 ? List.of(cols * 8) : lastTwo(rank, 8, cols), 0,
-							vectorElements, cores, origin);
+							vectorElements, cores, grid, origin);
 				}
 			};
 		}
+	}
 
-		private static List<Integer> ones(int rank) {
-			List<Integer> b = new ArrayList<>();
-			for (int i = 0; i < rank; i++) {
-				b.add(1);
-			}
-			return b;
+	/**
+	 * The numbers of a GPU that the cost model reads: SMs, the warp size, shared memory per block,
+	 * whether it has asynchronous copies (cp.async), and the tilings it derives from them.
+	 */
+	record GpuModel(int sms, int warpSize, long sharedPerBlock, boolean asyncCopies, String targetName) implements CostModel {
+
+		static GpuModel of(Target t) {
+			return new GpuModel(Math.max(1, t.sms()), t.warpSize(), t.sharedMemoryPerBlock(), t.hasFeature("cp_async"), t.name());
 		}
 
-		private static List<Integer> lastTwo(int rank, int rows, int cols) {
-			List<Integer> b = ones(rank);
-			if (rank >= 1) {
-				b.set(rank - 1, cols);
-			}
-			if (rank >= 2) {
-				b.set(rank - 2, rows);
-			}
-			return b;
+		/** 16 bytes per thread per access (one 128-bit load), counted in f32 elements. */
+		public int vectorElements() {
+			return 4;
+		}
+
+		public Tiling tiling(KernelGroup g) {
+			int rank = g.output().rank();
+			int grid = g.gridAxes();
+			String origin = origin(targetName);
+			return switch (g.kind()) {
+				case MATMUL -> {
+					// 128 x 128 output tiles over 8 warps feed the tensor cores of 16-bit operands with
+					// 32-deep K steps; 32-bit operands take 64 x 64 x 16 over 4 warps. The operand
+					// tiles of `stages` K steps in flight must fit in shared memory.
+					DType in = operandType(g);
+					int bytes = Math.max(1, in.bits() / 8);
+					boolean wide = bytes >= 4;
+					int bm = wide ? 64 : 128, bn = bm, bk = wide ? 16 : 32, warps = wide ? 4 : 8;
+					int stages = asyncCopies ? 3 : 1;
+					while (stages > 1 && (long) stages * (bm + bn) * bk * bytes > sharedPerBlock) {
+						stages--;
+					}
+					yield new Tiling(lastTwo(rank, bm, bn), bk, 16 / bytes, sms, Tiling.axes(grid), Tiling.axes(grid), warps,
+							stages, origin);
+				}
+				case ROW_REDUCTION -> {
+					// One row per program: 4 warps of 32 threads, 4 f32 each: 512 columns per step.
+					int threads = 4 * warpSize;
+					yield new Tiling(ones(rank), threads * 4, 4, sms, Tiling.axes(grid), Tiling.axes(grid), 4, 1, origin);
+				}
+				case ELEMENTWISE, COPY -> {
+					// 4 warps, 4 elements per thread per row: rows of 512, 4 of them per program.
+					int cols = 4 * 4 * warpSize;
+					yield new Tiling(rank == 0 ? List.of() : rank == 1 ? List.of(cols * 4) : lastTwo(rank, 4, cols), 0, 4,
+							sms, Tiling.axes(grid), Tiling.axes(grid), 4, 1, origin);
+				}
+			};
 		}
 	}
 }

@@ -33,6 +33,17 @@ public record KernelGroup(String name, Kind kind, Value output, List<Op> ops, Li
 		inputs = List.copyOf(inputs);
 	}
 
+	/**
+	 * How many axes the program grid has: the output's rank, or for a row reduction the axes of its
+	 * row space other than the reduced last one.
+	 */
+	public int gridAxes() {
+		if (kind == Kind.ROW_REDUCTION && !ops.isEmpty() && ops.get(ops.size() - 1) instanceof Op.Reduce r) {
+			return Math.max(0, r.operands().get(0).rank() - 1);
+		}
+		return kind == Kind.ROW_REDUCTION ? Math.max(0, output.rank() - 1) : output.rank();
+	}
+
 	public KernelGroup withTiling(Tiling t) {
 		return new KernelGroup(name, kind, output, ops, inputs, t);
 	}

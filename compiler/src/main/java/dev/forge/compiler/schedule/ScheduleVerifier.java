@@ -12,8 +12,9 @@ import dev.forge.compiler.graph.Value;
 /**
  * Checks that the kernels of a Schedule IR function compute the graph: every op of the graph that
  * is not a view is in some kernel, each kernel reads only values in memory by the time it runs,
- * each kernel's output is its last op (or, for a copy, a value in memory), and a tiling fits its
- * output's rank. Returns the problems; never throws.
+ * each kernel's output is its last op (or, for a copy, a value in memory), a tiling fits its
+ * output's rank, its loop order is an order of the grid axes, its parallel axes are grid axes, and
+ * a pipeline has an inner loop to pipeline. Returns the problems; never throws.
  */
 public final class ScheduleVerifier {
 
@@ -40,6 +41,9 @@ public final class ScheduleVerifier {
 			for (Op op : k.ops()) {
 				covered.add(op.result());
 			}
+			if (k.tiling() != null) {
+				loops(k, problems);
+			}
 			if (k.tiling() != null && k.tiling().block().size() != k.output().rank()
 					&& k.kind() != KernelGroup.Kind.ROW_REDUCTION) {
 				problems.add("kernel @" + k.name() + ": tiling " + k.tiling().block() + " does not fit rank " + k.output().rank());
@@ -52,6 +56,28 @@ public final class ScheduleVerifier {
 			}
 		}
 		return problems;
+	}
+
+	private static void loops(KernelGroup k, List<String> problems) {
+		Tiling t = k.tiling();
+		String where = "kernel @" + k.name() + ": ";
+		if (!new HashSet<>(t.order()).equals(new HashSet<>(Tiling.axes(k.gridAxes()))) || t.order().size() != k.gridAxes()) {
+			problems.add(where + "loop order " + t.order() + " is not an order of its " + k.gridAxes() + " grid axes");
+		}
+		for (int axis : t.parallel()) {
+			if (!t.order().contains(axis)) {
+				problems.add(where + "parallel axis " + axis + " is not a grid axis");
+			}
+		}
+		if (new HashSet<>(t.parallel()).size() != t.parallel().size()) {
+			problems.add(where + "parallel axes " + t.parallel() + " repeat an axis");
+		}
+		if (t.warps() < 1 || t.stages() < 1 || t.vector() < 1) {
+			problems.add(where + "warps, stages and vector must be at least 1: " + t);
+		}
+		if (t.stages() > 1 && (k.kind() != KernelGroup.Kind.MATMUL || t.inner() <= 0)) {
+			problems.add(where + t.stages() + " pipeline stages need a matmul's inner loop to pipeline");
+		}
 	}
 
 	private static boolean isAvailable(Value v, Set<Value> inMemory, ScheduleFunction s) {

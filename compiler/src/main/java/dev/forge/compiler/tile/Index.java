@@ -73,6 +73,24 @@ public sealed interface Index {
 		return b == 1 ? a : new Binary(Operator.CEIL_DIV, a, new Const(b));
 	}
 
+	/** This index with loop variable {@code var} replaced by {@code with}. */
+	default Index replace(String var, Index with) {
+		return switch (this) {
+			case LoopVar v when v.name().equals(var) -> with;
+			case Binary b -> new Binary(b.op(), b.lhs().replace(var, with), b.rhs().replace(var, with));
+			default -> this;
+		};
+	}
+
+	/** Whether loop variable {@code var} occurs in this index. */
+	default boolean uses(String var) {
+		return switch (this) {
+			case LoopVar v -> v.name().equals(var);
+			case Binary b -> b.lhs().uses(var) || b.rhs().uses(var);
+			default -> false;
+		};
+	}
+
 	/** The value under {@code leaf}, which gives extents, program ids and loop variables. */
 	default long evaluate(ToLongFunction<Index> leaf) {
 		return switch (this) {

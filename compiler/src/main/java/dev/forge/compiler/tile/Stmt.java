@@ -84,6 +84,16 @@ public sealed interface Stmt {
 		}
 	}
 
+	/**
+	 * The same tile in the result's space: a register tile written to shared memory, or a shared
+	 * tile read into registers (on a GPU each thread moves the elements its layout gives it).
+	 */
+	record Copy(TileValue result, TileValue x, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(x);
+		}
+	}
+
 	/** The same values in the result's dtype (round to nearest even). */
 	record Cast(TileValue result, TileValue x, SourceRange range) implements Def {
 		public List<TileValue> operands() {
@@ -125,6 +135,25 @@ public sealed interface Stmt {
 		}
 	}
 
+	/**
+	 * Starts copying a tile of argument {@code arg} into a new shared tile, as {@link Load} reads it
+	 * (out-of-bounds elements {@code other}). The tile may be read only after an {@link AsyncWait}
+	 * that leaves fewer copies in flight than were issued after it.
+	 */
+	record AsyncCopy(TileValue result, String arg, Access access, double other, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of();
+		}
+	}
+
+	/**
+	 * Waits until at most {@code pending} of the asynchronous copies issued before are in flight
+	 * (they complete in the order issued), then makes what the completed ones wrote visible to every
+	 * thread of the program.
+	 */
+	record AsyncWait(int pending, SourceRange range) implements Stmt {
+	}
+
 	/** All threads of the program wait here (shared tiles written before are visible after). No-op on the host. */
 	record Barrier(SourceRange range) implements Stmt {
 	}
@@ -142,10 +171,26 @@ public sealed interface Stmt {
 			case Reduce r -> r.kind().mnemonic();
 			case Dot d -> "dot";
 			case Cast c -> "cast";
+			case Copy c -> "copy";
 			case Reshape r -> "reshape";
 			case Transpose t -> "transpose";
 			case For f -> "for";
 			case Barrier b -> "barrier";
+			case AsyncCopy a -> "async_copy";
+			case AsyncWait w -> "async_wait";
+		};
+	}
+
+	/** The tile values {@code stmt} defines: a definition's result, a loop's carried values and results. */
+	static List<TileValue> defined(Stmt stmt) {
+		return switch (stmt) {
+			case Def d -> List.of(d.result());
+			case For f -> {
+				List<TileValue> out = new ArrayList<>(f.carried());
+				out.addAll(f.results());
+				yield out;
+			}
+			default -> List.of();
 		};
 	}
 

@@ -245,6 +245,7 @@ public final class TileInterpreter {
 			try {
 				for (program = 0; program < programs; program++) {
 					pid = unravel(program, grid);
+					inFlight.clear();
 					exec(kernel.body(), new Scope(null), new LinkedHashMap<>());
 				}
 			} finally {
@@ -254,6 +255,12 @@ public final class TileInterpreter {
 				}
 			}
 		}
+
+		/**
+		 * The shared tiles of this program's asynchronous copies that no async_wait has completed yet,
+		 * oldest first (the tiles themselves: a loop carries a copy's tile under other value ids).
+		 */
+		private final java.util.ArrayDeque<Tile> inFlight = new java.util.ArrayDeque<>();
 
 		private void exec(List<Stmt> body, Scope scope, Map<String, Long> vars) {
 			for (Stmt s : body) {
@@ -274,6 +281,15 @@ public final class TileInterpreter {
 		private void step(Stmt s, Scope scope, Map<String, Long> vars) {
 			switch (s) {
 				case Stmt.Load l -> define(scope, l.result(), load(l, vars));
+				case Stmt.AsyncCopy a -> {
+					define(scope, a.result(), load(new Stmt.Load(a.result(), a.arg(), a.access(), a.other(), a.range()), vars));
+					inFlight.addLast(use(scope, a.result()));
+				}
+				case Stmt.AsyncWait w -> {
+					while (inFlight.size() > w.pending()) {
+						inFlight.removeFirst();
+					}
+				}
 				case Stmt.Store st -> store(st, use(scope, st.value()), vars);
 				case Stmt.Full f -> {
 					double[] d = new double[size(f.result().type())];
@@ -331,6 +347,13 @@ public final class TileInterpreter {
 						throw new Problem("reshape of " + x.type() + " to " + r.result().type() + " changes the element count");
 					}
 					define(scope, r.result(), x.data().clone());
+				}
+				case Stmt.Copy c -> {
+					Tile source = use(scope, c.x());
+					if (inFlight.stream().anyMatch(t -> t == source)) {
+						throw new Problem("reads " + c.x() + " before its asynchronous copy completes (no async_wait since)");
+					}
+					define(scope, c.result(), use(scope, c.x()).data().clone());
 				}
 				case Stmt.Transpose t -> transpose(t, scope);
 				case Stmt.For f -> loop(f, scope, vars);

@@ -27,6 +27,8 @@ import dev.forge.types.Dim;
  * loads' access maps); every other value of the group is computed from them in the program, once
  * per loop scope. Row reductions loop over column blocks once per reduction and once more to
  * write the output; matmuls loop over K, accumulating in f32 (f64 for f64), then apply the epilogue.
+ * A schedule's pipeline stages make the K loop's operand loads asynchronous copies issued ahead
+ * ({@link SoftwarePipeline}); blocks of grid axes that are not parallel are loops in each program.
  */
 public final class TileLowering {
 
@@ -110,6 +112,7 @@ public final class TileLowering {
 		private final Deque<Map<String, TileValue>> memo = new ArrayDeque<>();
 		private final Map<Value, TileValue> computed = new HashMap<>();
 		private final List<Index> grid = new ArrayList<>();
+		private final List<Map.Entry<String, Index>> sequential = new ArrayList<>();
 		private int rank;
 		private int[] size;
 		private Index[] origin;
@@ -133,8 +136,8 @@ public final class TileLowering {
 				case ROW_REDUCTION -> rowReduction(y);
 				case ELEMENTWISE, COPY -> elementwise(y);
 			}
-			return new Kernel(group.name(), new ArrayList<>(args.values()), grid, bodies.pop(), group.tiling().toString(),
-					rangeOf(y));
+			return new Kernel(group.name(), new ArrayList<>(args.values()), grid, wrapSequential(bodies.pop(), rangeOf(y)),
+					group.tiling().toString(), rangeOf(y), Threads.requested(group.tiling().warps(), group.tiling().vector(), "none"));
 		}
 
 		private void elementwise(Value y) throws LoweringException {
@@ -167,8 +170,9 @@ public final class TileLowering {
 			TileValue next = def(new Stmt.Dot(value(List.of(bm, bn), accType), a, b, carried, m.range()));
 			List<Stmt> loopBody = exitLoop();
 			TileValue acc = value(List.of(bm, bn), accType);
-			add(new Stmt.For(k, Index.of(0), kExtent, bk, List.of(carried), List.of(acc0), loopBody, List.of(next),
-					List.of(acc), m.range()));
+			Stmt.For kLoop = new Stmt.For(k, Index.of(0), kExtent, bk, List.of(carried), List.of(acc0), loopBody, List.of(next),
+					List.of(acc), m.range());
+			SoftwarePipeline.apply(kLoop, group.tiling().stages(), () -> nextId++).forEach(this::add);
 			TileValue product = rank == 2 ? acc : def(new Stmt.Reshape(value(shape(), accType), acc, m.range()));
 			if (m.result().type().dtype() != accType) {
 				product = def(new Stmt.Cast(value(shape(), m.result().type().dtype()), product, m.range()));
@@ -245,11 +249,12 @@ public final class TileLowering {
 			rank = n;
 			size = new int[n];
 			origin = new Index[n];
+			Index[] rows = new Index[n - 1];
 			for (int t = 0; t < n - 1; t++) {
-				grid.add(dimIndex(space.get(t), rangeOf(y)));
+				rows[t] = dimIndex(space.get(t), rangeOf(y));
 				size[t] = 1;
-				origin[t] = new Index.ProgramId(t);
 			}
+			System.arraycopy(blockIndices(rows), 0, origin, 0, n - 1);
 			size[n - 1] = block.get(n - 1);
 			Index width = dimIndex(space.get(n - 1), rangeOf(y));
 			for (Op op : group.ops()) {
@@ -487,11 +492,45 @@ public final class TileLowering {
 			rank = dims.size();
 			size = new int[rank];
 			origin = new Index[rank];
+			Index[] blocks = new Index[rank];
 			for (int t = 0; t < rank; t++) {
 				size[t] = block.get(t);
-				grid.add(Index.cdiv(new Index.Extent(out.name(), t), size[t]));
-				origin[t] = Index.mul(new Index.ProgramId(t), Index.of(size[t]));
+				blocks[t] = Index.cdiv(new Index.Extent(out.name(), t), size[t]);
 			}
+			Index[] at = blockIndices(blocks);
+			for (int t = 0; t < rank; t++) {
+				origin[t] = Index.mul(at[t], Index.of(size[t]));
+			}
+		}
+
+		/**
+		 * The index of the block each program works on along each grid axis, given how many blocks
+		 * each axis has: the tiling's parallel axes become the grid's axes in its loop order (the
+		 * last fastest), the others loops around the program's body, outermost first.
+		 */
+		private Index[] blockIndices(Index[] counts) {
+			Index[] at = new Index[counts.length];
+			for (int axis : group.tiling().order()) {
+				if (group.tiling().isParallel(axis)) {
+					at[axis] = new Index.ProgramId(grid.size());
+					grid.add(counts[axis]);
+				} else {
+					String var = "b" + axis;
+					at[axis] = new Index.LoopVar(var);
+					sequential.add(Map.entry(var, counts[axis]));
+				}
+			}
+			return at;
+		}
+
+		/** Wraps the body in the loops over the blocks of the grid axes that are not parallel. */
+		private List<Stmt> wrapSequential(List<Stmt> body, SourceRange range) {
+			for (int i = sequential.size() - 1; i >= 0; i--) {
+				Map.Entry<String, Index> loop = sequential.get(i);
+				body = List.of(new Stmt.For(loop.getKey(), Index.of(0), loop.getValue(), 1, List.of(), List.of(), body, List.of(),
+						List.of(), range));
+			}
+			return body;
 		}
 
 		private boolean inMemory(Value v) {

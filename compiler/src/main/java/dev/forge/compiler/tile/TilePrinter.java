@@ -11,6 +11,9 @@ import dev.forge.types.Dim;
 public final class TilePrinter {
 
 	private final StringBuilder out = new StringBuilder();
+	/** The current kernel's layouts by value id, and the names they print as (#L0, #S0, ...). */
+	private Threads threads = Threads.ONE;
+	private final java.util.Map<Layout, String> layoutNames = new java.util.LinkedHashMap<>();
 
 	private TilePrinter() {
 	}
@@ -57,10 +60,21 @@ public final class TilePrinter {
 						+ (a.name().equals(a.buffer()) ? "" : " = " + a.buffer()))
 				.collect(Collectors.joining(", "));
 		String grid = k.grid().stream().map(Index::print).collect(Collectors.joining(", "));
+		threads = k.threads();
+		layoutNames.clear();
 		out.append(indent).append("kernel @").append(k.name()).append('(').append(args).append(") grid [").append(grid)
-				.append("] {\n");
+				.append("]").append(threads.distributed() ? " threads " + threads.warps() + "x" + threads.lanes() : "").append(" {\n");
 		if (k.schedule() != null && !k.schedule().isEmpty()) {
 			out.append(indent).append("  // schedule: ").append(k.schedule()).append('\n');
+		}
+		for (Stmt s : Stmt.flatten(k.body())) {
+			if (s instanceof Stmt.Def d && threads.of(d.result()) != null && !layoutNames.containsKey(threads.of(d.result()))) {
+				Layout l = threads.of(d.result());
+				long sameKind = layoutNames.keySet().stream().filter(x -> x.getClass() == l.getClass()).count();
+				String name = "#" + (l instanceof Layout.Swizzled ? "S" : l instanceof Layout.Replicated ? "R" : "L") + sameKind;
+				layoutNames.put(l, name);
+				out.append(indent).append("  ").append(name).append(" = ").append(l).append('\n');
+			}
 		}
 		body(k.body(), indent + "  ");
 		out.append(indent).append("}\n");
@@ -93,6 +107,7 @@ public final class TilePrinter {
 				}
 				case Stmt.Store st -> out.append("store ").append(access(st.arg(), st.access())).append(", ").append(st.value());
 				case Stmt.Barrier b -> out.append("barrier");
+				case Stmt.AsyncWait w -> out.append("async_wait ").append(w.pending());
 				case Stmt.Def d -> def(d);
 			}
 			out.append(comment(s.range())).append('\n');
@@ -103,6 +118,12 @@ public final class TilePrinter {
 		out.append(d.result()).append(" = ").append(Stmt.mnemonic(d));
 		String operands = values(d.operands());
 		switch (d) {
+			case Stmt.AsyncCopy a -> {
+				out.append(' ').append(access(a.arg(), a.access()));
+				if (a.other() != 0) {
+					out.append(" {other = ").append(a.other()).append('}');
+				}
+			}
 			case Stmt.Load l -> {
 				out.append(' ').append(access(l.arg(), l.access()));
 				if (l.other() != 0) {
@@ -118,6 +139,10 @@ public final class TilePrinter {
 			default -> out.append(' ').append(operands);
 		}
 		out.append(" : ").append(d.result().type());
+		Layout l = threads.of(d.result());
+		if (l != null) {
+			out.append(' ').append(layoutNames.get(l));
+		}
 	}
 
 	/** {@code x[pid0 * 4 + i0, c + i1]}: the argument's index per axis, i<n> the position along tile axis n. */

@@ -14,7 +14,9 @@ import dev.forge.types.Dim;
  * Checks that a Tile IR function is well formed and returns the problems (empty when it is); never
  * throws. Single assignment, definition before use (a loop body's values are not visible after
  * it), every result type equal to its statement's shape rule, accesses that fit their arguments,
- * indices over names that exist, and every output written.
+ * indices over names that exist, and every output written. A kernel spread over threads gives
+ * every value a layout that fits it: a blocked layout of the value's rank whose lanes and warps
+ * multiply to the kernel's, on a register tile; a swizzle that stays within the row, on a shared one.
  */
 public final class TileVerifier {
 
@@ -84,7 +86,68 @@ public final class TileVerifier {
 		for (Index g : k.grid()) {
 			index(g, Set.of());
 		}
-		body(k.body(), new HashMap<>(), new HashSet<>());
+		Map<Integer, TileType> types = new HashMap<>();
+		body(k.body(), types, new HashSet<>());
+		layouts(k);
+	}
+
+	private void layouts(Kernel k) {
+		Threads t = k.threads();
+		if (t.warps() < 1 || t.lanes() < 1) {
+			problem("threads " + t.warps() + " x " + t.lanes() + " must be at least 1 x 1");
+		}
+		if (t.lanes() == 1 && t.layouts().isEmpty()) {
+			return;
+		}
+		for (Stmt s : Stmt.flatten(k.body())) {
+			for (TileValue v : Stmt.defined(s)) {
+				layout(v, t);
+			}
+		}
+	}
+
+	private void layout(TileValue v, Threads t) {
+		Layout l = t.of(v);
+		TileType type = v.type();
+		String where = v + " " + type + ": ";
+		switch (l) {
+			case null -> problem(where + "has no layout in a kernel of " + t.warps() + " x " + t.lanes() + " threads");
+			case Layout.Replicated r -> {
+				if (type.rank() != 0) {
+					problem(where + "only a scalar is replicated in every thread");
+				}
+			}
+			case Layout.Blocked b -> {
+				if (type.space() != TileType.Space.REGISTERS) {
+					problem(where + "a blocked layout is for register tiles");
+				}
+				if (b.rank() != type.rank() || b.lanes().size() != type.rank() || b.warps().size() != type.rank()
+						|| !isPermutation(b.order(), type.rank())) {
+					problem(where + "layout " + b + " does not fit rank " + type.rank());
+				} else if (LayoutMap.product(b.lanes()) != t.lanes() || LayoutMap.product(b.warps()) != t.warps()) {
+					problem(where + "layout " + b + " spreads over " + LayoutMap.product(b.warps()) + " x " + LayoutMap.product(b.lanes())
+							+ " threads, the kernel has " + t.warps() + " x " + t.lanes());
+				} else if (b.perThread().stream().anyMatch(x -> x < 1)) {
+					problem(where + "layout " + b + " gives a thread no elements");
+				}
+			}
+			case Layout.Swizzled sw -> {
+				if (type.space() != TileType.Space.SHARED) {
+					problem(where + "a swizzled layout is for shared tiles");
+				}
+				if (!isPermutation(sw.order(), type.rank())) {
+					problem(where + "layout " + sw + " does not fit rank " + type.rank());
+				} else if (sw.maxPhase() > 1 && (type.rank() < 2 || Integer.bitCount(sw.maxPhase()) != 1
+						|| Integer.bitCount(sw.vector()) != 1 || sw.perPhase() < 1
+						|| type.shape().get(sw.order().get(0)) % (sw.vector() * sw.maxPhase()) != 0)) {
+					problem(where + "swizzle " + sw + " does not stay within a row of " + type.shape().get(sw.order().get(0)));
+				}
+			}
+		}
+	}
+
+	private static boolean isPermutation(List<Integer> order, int rank) {
+		return order.size() == rank && new HashSet<>(order).equals(new HashSet<>(range(rank)));
 	}
 
 	private void body(List<Stmt> stmts, Map<Integer, TileType> scope, Set<String> loopVars) {
@@ -146,6 +209,11 @@ public final class TileVerifier {
 				}
 				case Stmt.Barrier b -> {
 				}
+				case Stmt.AsyncWait w -> {
+					if (w.pending() < 0) {
+						problem("async_wait " + w.pending() + ": a negative number of copies in flight");
+					}
+				}
 				case Stmt.Def d -> {
 					List<TileType> operands = new ArrayList<>();
 					for (TileValue o : d.operands()) {
@@ -166,6 +234,14 @@ public final class TileVerifier {
 	/** The result type the statement's rule gives, or null (with a problem) when the operands do not fit. */
 	private TileType rule(Stmt.Def d, List<TileType> in, Set<String> loopVars) {
 		return switch (d) {
+			case Stmt.AsyncCopy a -> {
+				access(a.arg(), a.access(), a.result().type(), loopVars);
+				KernelArg arg = kernel.arg(a.arg());
+				if (a.result().type().space() != TileType.Space.SHARED) {
+					problem(d.result() + ": an asynchronous copy writes a shared tile");
+				}
+				yield arg == null ? null : a.result().type().withDType(arg.dtype());
+			}
 			case Stmt.Load l -> {
 				access(l.arg(), l.access(), l.result().type(), loopVars);
 				KernelArg a = kernel.arg(l.arg());
@@ -224,8 +300,9 @@ public final class TileVerifier {
 					problem(d.result() + ": reshape of " + in.get(0) + " to " + r.result().type());
 					yield null;
 				}
-				yield r.result().type().withDType(in.get(0).dtype());
+				yield in.get(0).withShape(r.result().type().shape());
 			}
+			case Stmt.Copy c -> new TileType(in.get(0).shape(), in.get(0).dtype(), c.result().type().space());
 			case Stmt.Transpose t -> {
 				List<Integer> sorted = new ArrayList<>(t.perm());
 				sorted.sort(null);

@@ -1,0 +1,105 @@
+package dev.forge.compiler.tile;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.forge.targets.Target;
+
+/**
+ * Tile IR -> Tile IR: spreads each program over the target's threads and gives every tile value a
+ * {@link Layout}. On a CPU a program is one thread and nothing changes ({@link Threads#ONE}). On a
+ * GPU a program has the warps its schedule asks for, of the chip's warp size; register tiles are
+ * {@link Layout.Blocked}: the schedule's vector of elements along the last axis per thread, the lanes of a warp along
+ * the last axis first, warps along the first axis first; shared tiles are {@link Layout.Swizzled}
+ * with the schedule's swizzle ("xor": rows of one bank-row XOR-permuted by 16-byte groups).
+ */
+public final class LayoutAssignment {
+
+	private LayoutAssignment() {
+	}
+
+	public static TileFunction apply(TileFunction f, Target target) {
+		List<Kernel> kernels = new ArrayList<>();
+		for (Kernel k : f.kernels()) {
+			kernels.add(target.isGpu() ? distribute(k, target) : k.withThreads(Threads.ONE));
+		}
+		return new TileFunction(f.name(), f.buffers(), kernels);
+	}
+
+	private static Kernel distribute(Kernel k, Target target) {
+		int warps = k.threads().warps();
+		int lanes = target.warpSize();
+		int bankRowBytes = target.sharedMemoryBanks() * target.sharedMemoryBankWidth();
+		Map<Integer, Layout> layouts = new HashMap<>();
+		for (Stmt s : Stmt.flatten(k.body())) {
+			for (TileValue v : Stmt.defined(s)) {
+				layouts.put(v.id(), layout(v.type(), warps, lanes, k.threads().vector(), k.threads().swizzle(), bankRowBytes));
+			}
+		}
+		return k.withThreads(new Threads(warps, lanes, k.threads().vector(), k.threads().swizzle(), layouts));
+	}
+
+	/**
+	 * The layout of a tile of type {@code t}. Register tiles of one shape get one layout whatever
+	 * their dtype (the kernel's {@code vector} per thread), so elementwise ops need no conversions;
+	 * shared tiles group 16 bytes of their own dtype.
+	 */
+	static Layout layout(TileType t, int warps, int lanes, int threadVector, String swizzle, int bankRowBytes) {
+		int rank = t.rank();
+		if (rank == 0) {
+			return new Layout.Replicated();
+		}
+		int bytes = Math.max(1, t.dtype().bits() / 8);
+		List<Integer> shape = t.shape();
+		int last = shape.get(rank - 1);
+		int vector = Math.max(1, Math.min(last, 16 / bytes));
+		int perThread = Math.max(1, Math.min(last, threadVector));
+		List<Integer> order = new ArrayList<>();
+		for (int d = rank - 1; d >= 0; d--) {
+			order.add(d);
+		}
+		if (t.space() == TileType.Space.SHARED) {
+			if (!"xor".equals(swizzle) || rank < 2) {
+				return new Layout.Swizzled(1, 1, 1, order);
+			}
+			int rowBytes = last * bytes;
+			int perPhase = Math.max(1, bankRowBytes / rowBytes);
+			// The XOR of a group index with the phase must stay a group of the row: a power of two of groups.
+			int groups = last % vector == 0 ? last / vector : 1;
+			int maxPhase = Math.max(1, Math.min(Integer.lowestOneBit(groups), bankRowBytes / 16));
+			return new Layout.Swizzled(vector, perPhase, maxPhase, order);
+		}
+		int[] per = new int[rank];
+		int[] lane = new int[rank];
+		int[] warp = new int[rank];
+		java.util.Arrays.fill(per, 1);
+		per[rank - 1] = perThread;
+		int left = lanes;
+		for (int d = rank - 1; d >= 0; d--) {
+			lane[d] = Math.min(left, Integer.highestOneBit(Math.max(1, ceilDiv(shape.get(d), per[d]))));
+			left /= lane[d];
+		}
+		lane[rank - 1] *= left;
+		left = warps;
+		for (int d = 0; d < rank && Integer.bitCount(warps) == 1; d++) {
+			warp[d] = Math.min(left, Integer.highestOneBit(Math.max(1, ceilDiv(shape.get(d), per[d] * lane[d]))));
+			left /= warp[d];
+		}
+		warp[0] *= left;
+		return new Layout.Blocked(list(per), list(lane), list(warp), order);
+	}
+
+	private static int ceilDiv(int a, int b) {
+		return (a + b - 1) / b;
+	}
+
+	private static List<Integer> list(int[] a) {
+		List<Integer> l = new ArrayList<>();
+		for (int x : a) {
+			l.add(x);
+		}
+		return l;
+	}
+}
