@@ -13,6 +13,7 @@ import dev.forge.compiler.schedule.Fusion;
 import dev.forge.compiler.schedule.ScheduleFunction;
 import dev.forge.compiler.schedule.SchedulePrinter;
 import dev.forge.compiler.schedule.ScheduleVerifier;
+import dev.forge.compiler.schedule.UserSchedule;
 import dev.forge.compiler.tile.LayoutAssignment;
 import dev.forge.compiler.tile.TileFunction;
 import dev.forge.compiler.tile.TileLowering;
@@ -51,11 +52,20 @@ public final class Pipeline {
 	 */
 	public static Compiled compile(GraphFunction lowered, Target target, Map<String, Long> dimHints,
 			BiConsumer<String, String> afterStage) throws LoweringException {
+		return compile(lowered, target, dimHints, null, afterStage);
+	}
+
+	/** As above, with what the function's {@code .schedule(...)} statements set (null: none) over the defaults. */
+	public static Compiled compile(GraphFunction lowered, Target target, Map<String, Long> dimHints, UserSchedule user,
+			BiConsumer<String, String> afterStage) throws LoweringException {
 		GraphFunction graph = GraphPipeline.run(lowered, (stage, g) -> afterStage.accept(stage, GraphPrinter.print(g)));
 		ScheduleFunction fused = Fusion.apply(graph);
 		check("fuse", ScheduleVerifier.verify(fused));
 		afterStage.accept("fuse", SchedulePrinter.print(fused));
 		ScheduleFunction scheduled = DefaultSchedule.apply(fused, target, dimHints);
+		if (user != null) {
+			scheduled = user.apply(scheduled, target.isGpu());
+		}
 		check("schedule", ScheduleVerifier.verify(scheduled));
 		afterStage.accept("schedule", SchedulePrinter.print(scheduled));
 		TileFunction tile = TileLowering.apply(scheduled);

@@ -13,6 +13,8 @@ import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.compiler.graph.Lowering;
 import dev.forge.compiler.kernel.KernelLowering;
+import dev.forge.compiler.kernel.KernelSchedule;
+import dev.forge.compiler.schedule.UserSchedule;
 import dev.forge.compiler.tile.LayoutAssignment;
 import dev.forge.compiler.tile.TileVerifier;
 import dev.forge.compiler.tile.TileFunction;
@@ -95,7 +97,22 @@ public final class Ir {
 			}
 			return new Pipeline.Compiled(null, null, tile);
 		}
-		return Pipeline.compile(Lowering.lower(def, types), target, dimHints, afterStage);
+		return Pipeline.compile(Lowering.lower(def, types), target, dimHints, userSchedule(def, types, target), afterStage);
+	}
+
+	/** What {@code def}'s {@code .schedule(...)} statements set, or null when there are none. */
+	private static UserSchedule userSchedule(FunctionDef def, TypeCheckResult types, Target target) throws LoweringException {
+		KernelSchedule s = KernelSchedule.of(def, types, target);
+		if (s.user().isEmpty()) {
+			return null;
+		}
+		java.util.Map<String, Integer> set = new java.util.HashMap<>();
+		for (String field : s.user()) {
+			if (s.sizes().containsKey(field)) {
+				set.put(field, s.sizes().get(field));
+			}
+		}
+		return new UserSchedule(set, s.origin());
 	}
 
 	public static Lowered of(XtextResource resource, FunctionDef def, Level level) {

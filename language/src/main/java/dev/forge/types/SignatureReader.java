@@ -58,6 +58,18 @@ final class SignatureReader {
 				|| target instanceof Attribute a && a.getReceiver() instanceof Name n2 && n2.getId().equals("kernel");
 	}
 
+	/** Whether {@code def} is decorated {@code @jit} (a compiled modeling function). */
+	static boolean isJit(FunctionDef def) {
+		for (Decorator d : def.getDecorators()) {
+			Expression e = d.getExpression();
+			Expression target = e instanceof Call call ? call.getCallee() : e;
+			if (target instanceof Name n && n.getId().equals("jit")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	static String docstring(FunctionDef def) {
 		if (def.getBody() == null || def.getBody().getStatements().isEmpty()) {
 			return null;

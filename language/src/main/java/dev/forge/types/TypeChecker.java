@@ -846,8 +846,8 @@ public final class TypeChecker implements Annotations.Problems {
 				return tensorAttribute(t.dims(), t.dtype(), name, a, false);
 			}
 			case Type.Function f when name.equals("schedule") -> {
-				if (!f.signature().kernel()) {
-					error(IssueCodes.SCHEDULE, "'" + f.signature().name() + "' is not a @kernel: only kernels take a schedule", a);
+				if (!f.signature().kernel() && (f.signature().definition() == null || !SignatureReader.isJit(f.signature().definition()))) {
+					error(IssueCodes.SCHEDULE, "'" + f.signature().name() + "' is neither a @kernel nor a @jit function: only those take a schedule", a);
 					return Type.UNKNOWN;
 				}
 				return new Type.Opaque("schedule", f.signature().definition());

@@ -996,7 +996,7 @@ class DifferentialTest {
 	 * bounded inputs, tanh, sigmoid, relu, gelu, silu, abs, sqrt of abs, rsqrt of x*x+1, -x, x*x, x**2),
 	 * binary ops (+ - * maximum minimum, / by abs+1) with broadcasting against [C], [R,1], transposed
 	 * values and scalars, where on comparisons of exact values, casts to bf16/f16 and back (also with
-	 * ops in the narrow dtype), reductions over the last axis (sum, mean, max, min, var; keepdims
+	 * ops in the narrow dtype), reductions over the last axis or any other (sum, mean, max, min, var; keepdims
 	 * or not), softmax / log_softmax / rmsnorm / layernorm, matmuls (weights stored transposed,
 	 * batched, x @ x.T) with bias / activation / residual epilogues, attention, transposes of the
 	 * last two axes, reshapes (merging, splitting, flattening, unit axes); results returned once,
@@ -1382,16 +1382,19 @@ class DifferentialTest {
 			String[] reds = v.centered ? new String[] { "max", "min", "var" } : new String[] { "sum", "mean", "max", "min", "sum", "mean", "var" };
 			String red = reds[r.nextInt(reds.length)];
 			boolean keep = v.rank() == 1 || r.nextBoolean();
+			// Mostly the last axis (row kernels); a third of the time any axis (moved last by a transpose).
+			int axis = a.rank() >= 2 && r.nextInt(3) == 0 ? r.nextInt(a.rank()) : a.rank() - 1;
 			List<String> shape = new ArrayList<>(a.shape());
 			if (keep) {
-				shape.set(shape.size() - 1, "1");
+				shape.set(axis, "1");
 			} else {
-				shape.remove(shape.size() - 1);
+				shape.remove(axis);
 			}
 			boolean sum = red.equals("sum");
-			double bound = sum ? a.bound() * maxDim(a.shape().get(a.rank() - 1)) : a.bound();
+			double bound = sum ? a.bound() * maxDim(a.shape().get(axis)) : a.bound();
 			boolean exact = a.exact() && (red.equals("max") || red.equals("min"));
-			String text = red + "(" + a.text() + ", axis=-1" + (keep ? ", keepdims=True" : r.nextBoolean() ? ", keepdims=False" : "") + ")";
+			String text = red + "(" + a.text() + ", axis=" + (axis == a.rank() - 1 ? "-1" : String.valueOf(axis))
+					+ (keep ? ", keepdims=True" : r.nextBoolean() ? ", keepdims=False" : "") + ")";
 			if (red.equals("var")) {
 				return new Frag(text, shape, a.dtype(), a.bound() * a.bound() * 4, a.scale() * a.scale(), false, a.uses());
 			}

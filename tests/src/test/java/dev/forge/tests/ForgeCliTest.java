@@ -158,7 +158,7 @@ class ForgeCliTest {
 				&& dumped.out().contains("// result\nfunc @lin("), dumped.out());
 		Result badStage = forge(dir, Map.of(), "build", "lin.forge", "--emit", "graph", "--dump-after=lowered");
 		assertEquals(2, badStage.exit());
-		assertTrue(badStage.err().contains("the stages are lower, dce, fuse, schedule, tile, layout (or all)"), badStage.err());
+		assertTrue(badStage.err().contains("the stages are lower, reduce_last, dce, fuse, schedule, tile, layout (or all)"), badStage.err());
 		Result tile = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile");
 		assertEquals(0, tile.exit(), tile.err());
 		assertTrue(tile.out().contains("tile.func @lin(in x: [B,K] f32, in w: [K,N] f32, out result: [B,N] f32)")
@@ -199,6 +199,29 @@ class ForgeCliTest {
 		Result noOut = forge(dir, Map.of(), "build", "act.forge", "--emit", "obj");
 		assertEquals(2, noOut.exit());
 		assertTrue(noOut.err().contains("--emit obj writes binary files: give --out DIR"), noOut.err());
+	}
+
+	@Test
+	void aJitFunctionsScheduleStatementSetsItsTilingForEveryTarget(@TempDir Path dir) throws Exception {
+		Files.writeString(dir.resolve("lin.forge"), """
+				@jit
+				def lin(x: Tensor["M", "K", f32], w: Tensor["K", "N", f32]) -> Tensor["M", "N", f32]:
+				    return relu(x @ w)
+
+
+				lin.schedule(block=(32, 64), k=16).warps(2).stages(2)
+				""");
+		Result host = forge(dir, Map.of(), "build", "lin.forge", "--emit", "schedule");
+		assertEquals(0, host.exit(), host.err());
+		assertTrue(host.out().contains("tiling block [32, 64], inner 16, vector 16, threads 2, order [0, 1], parallel [0, 1], warps 1, stages 1  (user: line 6)"),
+				host.out());
+		Result gpu = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile", "--target", "h100");
+		assertEquals(0, gpu.exit(), gpu.err());
+		assertTrue(gpu.out().contains("] threads 2x32 {") && gpu.out().contains("async_wait 1"), gpu.out());
+		// Ragged dims: 50 rows of 32-row blocks, K = 37 in steps of 16, 70 columns of 64-column blocks.
+		Result run = forge(dir, Map.of(), "run", "lin.forge", "--fn", "lin", "--dims", "M=50,K=37,N=70");
+		assertEquals(0, run.exit(), run.out() + run.err());
+		assertTrue(run.out().contains("verified   yes"), run.out());
 	}
 
 	@Test

@@ -10,7 +10,7 @@ import java.util.function.BiConsumer;
 public final class GraphPipeline {
 
 	/** The passes, in the order they run. */
-	public static final List<GraphPass> PASSES = List.of(new DeadCodeElimination());
+	public static final List<GraphPass> PASSES = List.of(new ReductionsToLastAxis(), new DeadCodeElimination());
 
 	private GraphPipeline() {
 	}

@@ -27,6 +27,7 @@ import dev.forge.forge.Break;
 import dev.forge.forge.Call;
 import dev.forge.forge.CompareExpr;
 import dev.forge.forge.ConditionalExpr;
+import dev.forge.forge.Elif;
 import dev.forge.forge.Continue;
 import dev.forge.forge.Expression;
 import dev.forge.forge.ExpressionStatement;
@@ -129,6 +130,10 @@ public final class Lowering {
 	}
 
 	private record DTypeV(DType dtype) implements Operand {
+	}
+
+	/** A truth value known at run time only (a comparison of run-time floats), as a bool scalar value. */
+	private record Cond(Value value) implements Operand {
 	}
 
 	/** One function being lowered: the top one, or one inlined into it. */
@@ -255,10 +260,25 @@ public final class Lowering {
 		if (f.def.getBody() == null) {
 			throw new LoweringException("'" + f.def.getName() + "' has no body", range(f.def));
 		}
-		for (Statement s : f.def.getBody().getStatements()) {
+		Operand returned = block(f.def.getBody().getStatements(), f);
+		if (returned != null) {
+			return returned;
+		}
+		throw new LoweringException("'" + f.def.getName() + "' does not end in a return statement", range(f.def));
+	}
+
+	/** Lowers {@code statements} in order; what a return statement among them returns, or null when none runs. */
+	private Operand block(List<Statement> statements, Frame f) throws LoweringException {
+		for (Statement s : statements) {
 			switch (s) {
 				case Return r -> {
 					return r.getValue() == null ? new NoneV() : expr(r.getValue(), f);
+				}
+				case If i -> {
+					Operand returned = ifStatement(i, f);
+					if (returned != null) {
+						return returned;
+					}
 				}
 				case Assignment a -> assign(target(a.getTarget()), expr(a.getValue(), f), f);
 				case AnnotatedAssignment a -> {
@@ -279,12 +299,104 @@ public final class Lowering {
 				case Pass p -> {
 				}
 				case Assert a -> {
-					// run-time checks of scalar arguments; the driver checks them before running the graph
+					// A condition known now must hold; run-time checks of scalar arguments are the driver's.
+					Operand c;
+					try {
+						c = expr(a.getCondition(), f);
+					} catch (LoweringException notNow) {
+						continue; // a condition on dims or run-time values: checked when the arguments are known
+					}
+					if (truth(c) == Boolean.FALSE) {
+						String message = a.getMessage() == null ? null : literal(a.getMessage()) instanceof Str m ? m.value() : null;
+						throw new LoweringException("assertion fails for these arguments" + (message == null ? "" : ": " + message), range(a));
+					}
 				}
 				default -> throw unsupported(statementName(s), s);
 			}
 		}
-		throw new LoweringException("'" + f.def.getName() + "' does not end in a return statement", range(f.def));
+		return null;
+	}
+
+	/**
+	 * An {@code if}/{@code elif}/{@code else} chain. A condition known at compile time (a literal
+	 * parameter such as {@code activation: str = "gelu"}, shapes, ints) selects its branch, which
+	 * may return. A run-time condition (a comparison of float parameters) lowers both branches and
+	 * merges each variable they assign differently with {@code where(cond, then, else)}; such
+	 * branches may not return.
+	 */
+	private Operand ifStatement(If i, Frame f) throws LoweringException {
+		List<Expression> conditions = new ArrayList<>();
+		List<List<Statement>> branches = new ArrayList<>();
+		conditions.add(i.getCondition());
+		branches.add(i.getThen().getStatements());
+		for (Elif e : i.getElifs()) {
+			conditions.add(e.getCondition());
+			branches.add(e.getBody().getStatements());
+		}
+		List<Statement> orelse = i.getOrelse() == null ? List.of() : i.getOrelse().getStatements();
+		return chain(conditions, branches, orelse, 0, i, f);
+	}
+
+	private Operand chain(List<Expression> conditions, List<List<Statement>> branches, List<Statement> orelse, int at, EObject node,
+			Frame f) throws LoweringException {
+		if (at == conditions.size()) {
+			return block(orelse, f);
+		}
+		Operand c = expr(conditions.get(at), f);
+		Boolean known = truth(c);
+		if (known != null) {
+			return known ? block(branches.get(at), f) : chain(conditions, branches, orelse, at + 1, node, f);
+		}
+		if (!(c instanceof Cond cond)) {
+			throw unsupported("an 'if' on " + describe(c) + " (a condition known at compile time or a comparison of float parameters is)",
+					conditions.get(at));
+		}
+		Map<String, Operand> before = new HashMap<>(f.env);
+		if (block(branches.get(at), f) != null) {
+			throw unsupported("'return' inside an 'if' whose condition is known only at run time", node);
+		}
+		Map<String, Operand> taken = new HashMap<>(f.env);
+		f.env.clear();
+		f.env.putAll(before);
+		if (chain(conditions, branches, orelse, at + 1, node, f) != null) {
+			throw unsupported("'return' inside an 'if' whose condition is known only at run time", node);
+		}
+		Map<String, Operand> other = new HashMap<>(f.env);
+		f.env.clear();
+		f.env.putAll(before);
+		for (String name : taken.keySet()) {
+			Operand a = taken.get(name);
+			Operand b = other.get(name);
+			if (b == null) {
+				continue; // assigned on one path only: not defined after the 'if' (as in Python, where using it may fail)
+			}
+			f.env.put(name, a.equals(b) ? a : merge(cond, a, b, name, node));
+		}
+		return null;
+	}
+
+	/** {@code where(cond, a, b)} for a variable two branches of a run-time 'if' assign differently. */
+	private Operand merge(Cond cond, Operand a, Operand b, String name, EObject node) throws LoweringException {
+		SourceRange at = range(node);
+		if (a instanceof TensorOp ta && b instanceof TensorOp tb && ta.value().type().equals(tb.value().type())) {
+			return new TensorOp(builder.select(cond.value(), ta.value(), tb.value(), at));
+		}
+		if (isScalar(a) && isScalar(b) && !(a instanceof TensorOp) && !(b instanceof TensorOp)) {
+			return new ScalarVal(builder.select(cond.value(), materialize(a, DType.F64, at), materialize(b, DType.F64, at), at));
+		}
+		throw unsupported("'" + name + "' is " + describe(a) + " on one path of a run-time 'if' and " + describe(b) + " on the other", node);
+	}
+
+	/** The truth of a value known at compile time (Python's rules), or null when it is known only at run time. */
+	private static Boolean truth(Operand o) {
+		return switch (o) {
+			case Num n -> n.value() != 0;
+			case Str s -> !s.value().isEmpty();
+			case NoneV n -> false;
+			case Tup t -> !t.elements().isEmpty();
+			case DimNum d -> d.dim().isConstant() ? (Boolean) (d.dim().constantValue().getAsLong() != 0) : null;
+			default -> null;
+		};
 	}
 
 	private static String statementName(Statement s) {
@@ -407,6 +519,11 @@ public final class Lowering {
 		switch (u.getOp()) {
 			case "+":
 				return x;
+			case "not":
+				if (truth(x) != null) {
+					return new Num(truth(x) ? 0 : 1, true);
+				}
+				throw unsupported("'not' on " + describe(x), u);
 			case "-":
 				return switch (x) {
 					case Num n -> new Num(-n.value(), n.integer());
@@ -440,6 +557,14 @@ public final class Lowering {
 	private Operand binary(String op, Operand l, Operand r, EObject node, Frame f) throws LoweringException {
 		if (op.equals("@")) {
 			return matmul(l, r, node);
+		}
+		if ((op.equals("and") || op.equals("or")) && truth(l) != null) {
+			// Python's short circuit on a value known now.
+			return op.equals("and") == truth(l) ? r : l;
+		}
+		Boolean same = compileTimeEquality(op, l, r);
+		if (same != null) {
+			return new Num(same ? 1 : 0, true);
 		}
 		if (isScalar(l) && isScalar(r)) {
 			return scalarArithmetic(op, l, r, node);
@@ -475,11 +600,34 @@ public final class Lowering {
 		return new TensorOp(builder.matmul(builder.cast(a.value(), dtype, at), builder.cast(b.value(), dtype, at), at));
 	}
 
+	/** {@code ==}, {@code !=}, {@code is}, {@code is not} on strings, None and dtypes known now; null for anything else. */
+	private static Boolean compileTimeEquality(String op, Operand l, Operand r) {
+		boolean equal = op.equals("==") || op.equals("is");
+		if (!equal && !op.equals("!=") && !op.equals("is not")) {
+			return null;
+		}
+		boolean known = (l instanceof Str || l instanceof NoneV || l instanceof DTypeV) && (r instanceof Str || r instanceof NoneV || r instanceof DTypeV)
+				|| (l instanceof NoneV || r instanceof NoneV) && (l instanceof Num || r instanceof Num || l instanceof Str || r instanceof Str);
+		return known ? equal == l.equals(r) : null;
+	}
+
 	private Operand scalarArithmetic(String op, Operand l, Operand r, EObject node) throws LoweringException {
 		if (l instanceof Num a && r instanceof Num b) {
 			boolean ints = a.integer() && b.integer();
 			double x = a.value();
 			double y = b.value();
+			Boolean compared = switch (op) {
+				case "<" -> x < y;
+				case ">" -> x > y;
+				case "<=" -> x <= y;
+				case ">=" -> x >= y;
+				case "==" -> x == y;
+				case "!=" -> x != y;
+				default -> null;
+			};
+			if (compared != null) {
+				return new Num(compared ? 1 : 0, true);
+			}
 			switch (op) {
 				case "+":
 					return new Num(x + y, ints);
@@ -520,6 +668,11 @@ public final class Lowering {
 			}
 		}
 		BinaryKind kind = binaryKind(op);
+		if (kind != null && kind.isComparison() && (l instanceof ScalarVal || r instanceof ScalarVal)) {
+			// A comparison of floats known at run time: a condition for an 'if'.
+			SourceRange at = range(node);
+			return new Cond(builder.binary(kind, materialize(l, DType.F64, at), materialize(r, DType.F64, at), at));
+		}
 		if (kind == null || kind.isComparison()) {
 			throw unsupported("'" + op + "' on " + describe(l) + " and " + describe(r), node);
 		}
@@ -996,6 +1149,7 @@ public final class Lowering {
 			case Str s -> "a string";
 			case NoneV n -> "None";
 			case DTypeV d -> "a dtype";
+			case Cond c -> "a condition known at run time";
 		};
 	}
 

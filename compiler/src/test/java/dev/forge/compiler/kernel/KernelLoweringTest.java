@@ -309,6 +309,9 @@ class KernelLoweringTest {
 				try {
 					TileFunction f = KernelLowering.lower(def, checked.types(), Targets.builtin().get(target));
 					assertEquals(List.of(), TileVerifier.verify(f));
+					// Spread over the target's threads (one on the host), every value has a layout that fits.
+					TileFunction laidOut = dev.forge.compiler.tile.LayoutAssignment.apply(f, Targets.builtin().get(target));
+					assertEquals(List.of(), TileVerifier.verify(laidOut), name + " on " + target);
 				} catch (LoweringException e) {
 					assertTrue(!e.getMessage().startsWith("internal"), name + ": " + e.located());
 					notes.add(e.located());
