@@ -836,6 +836,14 @@ public final class Lowering {
 				DType dt = expected != null ? expected.dtype() : promote(strongDtype(a), strongDtype(b));
 				return new TensorOp(builder.select(cond, materialize(a, dt, at), materialize(b, dt, at), at));
 			}
+			case "zeros", "ones": {
+				// A constant broadcast to the shape: fused, it is a tile filled in registers, never memory.
+				Type.Tensor expected = f.expected(c);
+				if (expected == null) {
+					throw unsupported(name + "(...) of a shape the type checker does not know", c);
+				}
+				return new TensorOp(builder.broadcastTo(builder.constant(name.equals("ones") ? 1 : 0, expected.dtype(), at), expected.dims(), at));
+			}
 			case "dropout":
 				// Compiled functions run in inference mode, where dropout is the identity (as torch's eval()).
 				return new TensorOp(tensor(args, "x", c));
