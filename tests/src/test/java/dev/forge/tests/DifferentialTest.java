@@ -184,6 +184,47 @@ class DifferentialTest {
 		assertEquals(List.of(), failures);
 	}
 
+	/**
+	 * Constructs the random generator does not write, each at dims of 1, primes and ragged sizes:
+	 * concatenation (fused into its consumers), 'if' on a run-time float (a select of both branches),
+	 * reductions over several leading axes with keepdims, creation builtins.
+	 */
+	@Test
+	void constructsBeyondTheGenerator() {
+		String[] programs = { """
+				def f(x: Tensor["R", "C", f32], y: Tensor["R", "D", f32]) -> Tensor["R", "C+D", f32]:
+				    return softmax(concat((x * 2.0, exp(y)), axis=-1), axis=-1)
+				""", """
+				def f(x: Tensor["R", "C", bf16], y: Tensor["S", "C", bf16], z: Tensor["R", "C", bf16]) -> Tensor["R+S+R", "C", bf16]:
+				    return concat((x, y, z * x), axis=0)
+				""", """
+				def f(x: Tensor["R", "C", f32], *, limit: float = 0.5) -> Tensor["R", "C", f32]:
+				    y = x
+				    if limit > 0.0:
+				        y = minimum(x, limit) + ones(("R", "C"))
+				    else:
+				        y = x * 2.0
+				    return y
+				""", """
+				def f(x: Tensor["B", "R", "C", f32]) -> Tensor["1", "1", "C", f32]:
+				    return mean(x - max(x, axis=(0, 1), keepdims=True), axis=(0, 1), keepdims=True)
+				""", """
+				def f(x: Tensor["R", "C", f32], w: Tensor["C", "D", f32]) -> Tensor["D", f32]:
+				    return sum(relu(x @ w) + zeros(("R", "D")), axis=0)
+				""" };
+		List<String> failures = new ArrayList<>();
+		for (String program : programs) {
+			for (long n : new long[] { 1, 7, 131 }) {
+				Map<String, Long> dims = new TreeMap<>(Map.of("B", 3L, "R", n, "C", n + 2, "D", 2 * n + 1, "S", 5L));
+				Outcome o = checkText(program, Map.of(), dims, 1, false);
+				if (o.kind() != Outcome.Kind.PASS) {
+					failures.add(o.kind() + " at " + dims + ": " + o.detail() + "\n" + program);
+				}
+			}
+		}
+		assertEquals(List.of(), failures);
+	}
+
 	/** The conditioning allowance does not hide an element computed wrongly, even in a program with bf16 casts. */
 	@Test
 	void toleranceCatchesAWrongElement() throws Exception {

@@ -420,17 +420,53 @@ public final class TileLowering {
 				case Op.Reshape r -> throw new LoweringException("internal: a reshape that is not a view", range);
 				case Op.Reduce r -> throw new LoweringException("internal: a reduction outside its row kernel", range);
 				case Op.MatMul m -> throw new LoweringException("internal: a matmul outside its kernel", range);
-				case Op.Concat c -> throw new LoweringException("concat is not supported by the kernel compiler yet", range);
+				case Op.Concat c -> concat(c, place);
 			};
 		}
 
+		/**
+		 * A tile of a concatenation of values in memory: each input loaded at the tile's origin minus
+		 * where it starts along the axis (masked loads read outside it as 0), and the element taken
+		 * from the input whose range holds its global coordinate (iota compared with the starts).
+		 */
+		private TileValue concat(Op.Concat c, int[] place) throws LoweringException {
+			int axis = c.axis();
+			int tileAxis = place[axis];
+			List<Index> starts = new ArrayList<>();
+			Index start = Index.of(0);
+			for (Value in : c.inputs()) {
+				starts.add(start);
+				start = Index.add(start, dimIndex(in.type().dims().get(axis), c.range()));
+			}
+			int[] line = new int[rank];
+			Arrays.fill(line, 1);
+			line[tileAxis] = size[tileAxis];
+			TileValue at = def(new Stmt.Iota(value(toList(line), DType.I64), tileAxis, origin[tileAxis], c.range()));
+			int last = c.inputs().size() - 1;
+			TileValue out = load(c.inputs().get(last), place, axis, starts.get(last));
+			for (int i = last - 1; i >= 0; i--) {
+				TileValue piece = load(c.inputs().get(i), place, axis, starts.get(i));
+				TileValue end = def(new Stmt.Iota(value(ones(), DType.I64), tileAxis, starts.get(i + 1), c.range()));
+				TileValue before = def(new Stmt.Binary(BinaryKind.LT, value(toList(line), DType.BOOL), at, end, c.range()));
+				List<Integer> shape = broadcast(piece, out);
+				out = def(new Stmt.Select(value(shape, c.result().type().dtype()), before, piece, out, c.range()));
+			}
+			return out;
+		}
+
 		private TileValue load(Value v, int[] place) {
+			return load(v, place, -1, Index.of(0));
+		}
+
+		/** The tile of {@code v} in memory, its axis {@code shifted} read from {@code shift} before the tile's origin. */
+		private TileValue load(Value v, int[] place, int shifted, Index shift) {
 			KernelArg arg = argFor(v);
 			List<Index> o = new ArrayList<>();
 			List<Integer> axes = new ArrayList<>();
 			for (int j = 0; j < v.rank(); j++) {
 				boolean broadcast = v.type().dims().get(j).equals(Dim.ONE);
-				o.add(broadcast ? Index.of(0) : origin[place[j]]);
+				Index at = j == shifted ? new Index.Binary(Index.Operator.SUB, origin[place[j]], shift) : origin[place[j]];
+				o.add(broadcast ? Index.of(0) : at);
 				axes.add(broadcast ? -1 : place[j]);
 			}
 			return def(new Stmt.Load(value(tileShape(v, place), v.type().dtype()), arg.name(), new Access(o, axes), 0,
