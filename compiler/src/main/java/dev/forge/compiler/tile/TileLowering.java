@@ -465,7 +465,8 @@ public final class TileLowering {
 			List<Integer> axes = new ArrayList<>();
 			for (int j = 0; j < v.rank(); j++) {
 				boolean broadcast = v.type().dims().get(j).equals(Dim.ONE);
-				Index at = j == shifted ? new Index.Binary(Index.Operator.SUB, origin[place[j]], shift) : origin[place[j]];
+				boolean moved = j == shifted && !(shift instanceof Index.Const zero && zero.value() == 0);
+				Index at = moved ? new Index.Binary(Index.Operator.SUB, origin[place[j]], shift) : origin[place[j]];
 				o.add(broadcast ? Index.of(0) : at);
 				axes.add(broadcast ? -1 : place[j]);
 			}
