@@ -102,6 +102,9 @@ public final class RunCommand {
 					scalarDefaults(def), o.profile(), o.target()));
 		} catch (IllegalArgumentException e) {
 			throw new UsageException(e.getMessage());
+		} catch (dev.forge.compiler.interp.InterpreterException e) {
+			// Dims the program cannot take (a slice past the end of an axis): the user's request, not a bug.
+			throw new UsageException("the program cannot run at " + dims + ": " + e.getMessage());
 		}
 		RunReport report = result.report();
 		if (o.format().equals("json")) {

@@ -187,7 +187,7 @@ class DifferentialTest {
 	/**
 	 * Constructs the random generator does not write, each at dims of 1, primes and ragged sizes:
 	 * concatenation (fused into its consumers), 'if' on a run-time float (a select of both branches),
-	 * reductions over several leading axes with keepdims, creation builtins.
+	 * reductions over several leading axes with keepdims, creation builtins, indexing and slicing.
 	 */
 	@Test
 	void constructsBeyondTheGenerator() {
@@ -211,6 +211,10 @@ class DifferentialTest {
 				""", """
 				def f(x: Tensor["R", "C", f32], w: Tensor["C", "D", f32]) -> Tensor["D", f32]:
 				    return sum(relu(x @ w) + zeros(("R", "D")), axis=0)
+				""", """
+				def f(x: Tensor["B", "R", "C", f32]) -> Tensor["B", "2*C-1", f32]:
+				    d = x[:, :, 1:] - x[:, :, :-1]
+				    return concat((x[:, 0], sum(d, axis=1)), axis=-1)
 				""" };
 		List<String> failures = new ArrayList<>();
 		for (String program : programs) {

@@ -72,6 +72,10 @@ public final class GraphBuilder {
 		return add(new Op.Reshape(fresh(ShapeRules.reshape(x.type(), target)), x, at));
 	}
 
+	public Value slice(Value x, List<Dim> starts, List<Boolean> kept, Type.Tensor result, SourceRange at) {
+		return add(new Op.Slice(fresh(ShapeRules.slice(x.type(), starts, kept, result)), x, starts, kept, at));
+	}
+
 	public Value transpose(Value x, List<Integer> perm, SourceRange at) {
 		return add(new Op.Transpose(fresh(ShapeRules.transpose(x.type(), perm)), x, perm, at));
 	}

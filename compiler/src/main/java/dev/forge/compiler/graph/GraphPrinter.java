@@ -48,6 +48,7 @@ public final class GraphPrinter {
 			case Op.Reduce r -> b.append(" {axes = ").append(r.axes()).append(r.keepDims() ? ", keepdims" : "").append('}');
 			case Op.Transpose t -> b.append(" {perm = ").append(t.perm()).append('}');
 			case Op.Concat c -> b.append(" {axis = ").append(c.axis()).append('}');
+			case Op.Slice s -> b.append(" {starts = ").append(s.starts()).append(", kept = ").append(s.kept()).append('}');
 			case Op.Iota i -> b.append(" {axis = ").append(i.axis()).append('}');
 			default -> {
 			}

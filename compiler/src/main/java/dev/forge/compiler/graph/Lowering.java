@@ -28,6 +28,7 @@ import dev.forge.forge.Call;
 import dev.forge.forge.CompareExpr;
 import dev.forge.forge.ConditionalExpr;
 import dev.forge.forge.Elif;
+import dev.forge.forge.EllipsisLiteral;
 import dev.forge.forge.Continue;
 import dev.forge.forge.Expression;
 import dev.forge.forge.ExpressionStatement;
@@ -712,7 +713,63 @@ public final class Lowering {
 				return tup.elements().get(i < 0 ? i + size : i);
 			}
 		}
+		if (receiver instanceof TensorOp t) {
+			return new TensorOp(slice(t.value(), s, f));
+		}
 		throw unsupported("indexing or slicing " + describe(receiver), s);
+	}
+
+	/** {@code x[...]} with ints, unit-step slices and {@code ...}: the start of every axis and the axes kept. */
+	private Value slice(Value x, Subscript s, Frame f) throws LoweringException {
+		Type.Tensor result = f.expected(s);
+		if (result == null) {
+			throw unsupported("indexing " + describe(new TensorOp(x)) + " where the type checker does not know the result's shape", s);
+		}
+		List<Dim> dims = x.type().dims();
+		List<Dim> starts = new ArrayList<>();
+		List<Boolean> kept = new ArrayList<>();
+		long consuming = s.getIndices().stream().filter(i -> !(i instanceof EllipsisLiteral)).count();
+		for (Expression i : s.getIndices()) {
+			int axis = starts.size();
+			if (i instanceof EllipsisLiteral) {
+				for (long j = 0; j < dims.size() - consuming; j++) {
+					starts.add(Dim.ZERO);
+					kept.add(true);
+				}
+			} else if (i instanceof dev.forge.forge.Slice sl) {
+				if (sl.getStep() != null && !(expr(sl.getStep(), f) instanceof Num n && n.value() == 1)) {
+					throw unsupported("a slice with a step other than 1", sl);
+				}
+				starts.add(sl.getLower() == null ? Dim.ZERO : position(expr(sl.getLower(), f), dims.get(axis), sl));
+				kept.add(true);
+			} else if (i instanceof NoneLiteral) {
+				throw unsupported("None (a new axis) in an index", i);
+			} else {
+				Operand index = expr(i, f);
+				if (!isInt(index)) {
+					throw unsupported("indexing with " + describe(index) + " (gather)", i);
+				}
+				starts.add(position(index, dims.get(axis), i));
+				kept.add(false);
+			}
+		}
+		while (starts.size() < dims.size()) {
+			starts.add(Dim.ZERO);
+			kept.add(true);
+		}
+		if (!kept.contains(false) && starts.stream().allMatch(Dim::isZero) && result.dims().equals(dims)) {
+			return x;
+		}
+		return builder.slice(x, starts, kept, result, range(s));
+	}
+
+	/** An index as a position along an axis of {@code size}: a negative constant counts from the end. */
+	private Dim position(Operand index, Dim size, EObject node) throws LoweringException {
+		if (!isInt(index)) {
+			throw unsupported("an index that is " + describe(index), node);
+		}
+		Dim d = intDim(index);
+		return d.isConstant() && d.constantValue().getAsLong() < 0 ? size.plus(d) : d;
 	}
 
 	// ------------------------------------------------------------------ calls

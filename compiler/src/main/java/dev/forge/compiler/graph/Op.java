@@ -99,6 +99,22 @@ public sealed interface Op {
 		}
 	}
 
+	/**
+	 * {@code x[...]} with ints and unit-step slices: x's axis a is read from {@code starts[a]}; the
+	 * {@code kept} axes are the result's axes in order (their lengths the result's dims), an axis not
+	 * kept is an int index (read at its start alone).
+	 */
+	record Slice(Value result, Value x, List<Dim> starts, List<Boolean> kept, SourceRange range) implements Op {
+		public Slice {
+			starts = List.copyOf(starts);
+			kept = List.copyOf(kept);
+		}
+
+		public List<Value> operands() {
+			return List.of(x);
+		}
+	}
+
 	/** Joins the inputs along {@code axis}; the other dims and the dtype agree. */
 	record Concat(Value result, List<Value> inputs, int axis, SourceRange range) implements Op {
 		public Concat {
@@ -138,6 +154,7 @@ public sealed interface Op {
 			case Constant c -> "constant";
 			case DimValue d -> "dim";
 			case Concat c -> "concat";
+			case Slice s -> "slice";
 			case Select s -> "select";
 			case Iota i -> "iota";
 		};

@@ -35,6 +35,7 @@ public final class ShapeRules {
 			case Op.Constant c -> scalar(c.result().type());
 			case Op.DimValue d -> scalar(d.result().type());
 			case Op.Concat c -> concat(c.inputs().stream().map(Value::type).toList(), c.axis());
+			case Op.Slice s -> slice(s.x().type(), s.starts(), s.kept(), s.result().type());
 			case Op.Select s -> select(s.cond().type(), s.a().type(), s.b().type());
 			case Op.Iota i -> iota(i.result().type(), i.axis());
 		};
@@ -198,6 +199,16 @@ public final class ShapeRules {
 			throw new IllegalArgumentException("a constant is a scalar, not " + shape(t.dims()));
 		}
 		return t;
+	}
+
+	/** A slice keeps x's dtype and as many axes as it keeps (their lengths are the type checker's). */
+	public static Type.Tensor slice(Type.Tensor x, List<Dim> starts, List<Boolean> kept, Type.Tensor result) {
+		wellFormed(x);
+		long rank = kept.stream().filter(k -> k).count();
+		if (starts.size() != x.dims().size() || kept.size() != x.dims().size() || result.dims().size() != rank) {
+			throw new IllegalArgumentException("a slice of " + show(x) + " keeping " + kept + " cannot be " + show(result));
+		}
+		return new Type.Tensor(result.dims(), x.dtype());
 	}
 
 	public static Type.Tensor concat(List<Type.Tensor> inputs, int axis) {

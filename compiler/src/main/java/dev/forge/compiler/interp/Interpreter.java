@@ -128,6 +128,7 @@ public final class Interpreter {
 			case Op.Constant c -> NdArray.scalar(c.value());
 			case Op.DimValue d -> NdArray.scalar(dim(d.dim(), dims));
 			case Op.Concat c -> concat(c.inputs().stream().map(v -> env.get(v.id())).toList(), c.axis());
+			case Op.Slice s -> slice(env.get(s.x().id()), s, shape(s.result().type(), dims), dims);
 			case Op.Select s -> select(env.get(s.cond().id()), env.get(s.a().id()), env.get(s.b().id()));
 			case Op.Iota i -> iota(shape(i.result().type(), dims), i.axis());
 		};
@@ -326,6 +327,39 @@ public final class Interpreter {
 			strides[i] = inStrides[perm.get(i)];
 		}
 		double[] dst = gather(x.raw(), out, strides, x.raw().length);
+		return NdArray.wrap(out, dst);
+	}
+
+	private static NdArray slice(NdArray x, Op.Slice s, long[] out, Map<String, Long> dims) {
+		long[] in = x.shape();
+		long[] inStrides = NdArray.strides(in);
+		long base = 0;
+		long[] strides = new long[out.length];
+		int k = 0;
+		for (int a = 0; a < in.length; a++) {
+			long start = dim(s.starts().get(a), dims);
+			long length = s.kept().get(a) ? out[k] : 1;
+			if (start < 0 || start + length > in[a]) {
+				throw new InterpreterException("line " + s.range().line() + ": the index " + start + (s.kept().get(a) ? ":" + (start + length) : "")
+						+ " is outside an axis of " + in[a]);
+			}
+			base += start * inStrides[a];
+			if (s.kept().get(a)) {
+				strides[k++] = inStrides[a];
+			}
+		}
+		double[] dst = new double[(int) NdArray.size(out)];
+		long[] idx = new long[out.length];
+		for (int i = 0; i < dst.length; i++) {
+			long offset = base;
+			for (int d = 0; d < out.length; d++) {
+				offset += idx[d] * strides[d];
+			}
+			dst[i] = x.raw()[(int) offset];
+			for (int d = out.length - 1; d >= 0 && ++idx[d] == out[d]; d--) {
+				idx[d] = 0;
+			}
+		}
 		return NdArray.wrap(out, dst);
 	}
 

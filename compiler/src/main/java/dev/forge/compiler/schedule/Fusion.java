@@ -81,6 +81,8 @@ public final class Fusion {
 				}
 				// Each input is loaded from memory at a shifted origin, so the inputs live in memory.
 				case Op.Concat c -> materialized.addAll(c.inputs());
+				// A slice reads its operand at an offset origin, from memory.
+				case Op.Slice s -> materialized.add(s.x());
 				default -> {
 				}
 			}
@@ -193,6 +195,9 @@ public final class Fusion {
 			case Op.Reduce r -> place(r.x(), identity(r.x().rank()), root, places);
 			case Op.MatMul m -> {
 				// its operands are read from memory
+			}
+			case Op.Slice s -> {
+				// its operand is read from memory
 			}
 			case Op op -> {
 				for (Value o : op.operands()) {

@@ -421,7 +421,38 @@ public final class TileLowering {
 				case Op.Reduce r -> throw new LoweringException("internal: a reduction outside its row kernel", range);
 				case Op.MatMul m -> throw new LoweringException("internal: a matmul outside its kernel", range);
 				case Op.Concat c -> concat(c, place);
+				case Op.Slice s -> slice(s, v, place);
 			};
+		}
+
+		/** A tile of a slice of a value in memory: its load starts each axis at the slice's start. */
+		private TileValue slice(Op.Slice s, Value v, int[] place) throws LoweringException {
+			KernelArg arg = argFor(s.x());
+			List<Index> o = new ArrayList<>();
+			List<Integer> axes = new ArrayList<>();
+			int k = 0;
+			for (int a = 0; a < s.x().rank(); a++) {
+				Index start = startIndex(s.starts().get(a), s.range());
+				if (s.kept().get(a) && !v.type().dims().get(k).equals(Dim.ONE)) {
+					o.add(Index.add(origin[place[k]], start));
+					axes.add(place[k]);
+				} else {
+					o.add(start);
+					axes.add(-1);
+				}
+				k += s.kept().get(a) ? 1 : 0;
+			}
+			return def(new Stmt.Load(value(tileShape(v, place), v.type().dtype()), arg.name(), new Access(o, axes), 0, s.range()));
+		}
+
+		/** A slice's start as an index: a constant, or a dim of an argument plus a constant (C - 1). */
+		private Index startIndex(Dim d, SourceRange range) throws LoweringException {
+			if (d.isConstant()) {
+				return Index.of(d.constantValue().getAsLong());
+			}
+			java.util.OptionalLong constant = d.evaluate(d.symbols().stream().collect(java.util.stream.Collectors.toMap(x -> x, x -> 0L)));
+			long c = constant.isPresent() && !d.hasFloorDiv() ? constant.getAsLong() : 0;
+			return Index.add(dimIndex(d.minus(Dim.of(c)), range), Index.of(c));
 		}
 
 		/**
