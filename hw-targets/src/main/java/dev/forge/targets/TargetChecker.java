@@ -145,7 +145,8 @@ public final class TargetChecker {
 		List<Field> homes = TargetSchema.all().stream().filter(f -> f.name().equals(fieldName)).toList();
 		if (homes.size() == 1) {
 			Field home = homes.getFirst();
-			return message + "; it belongs in block '" + home.path().substring(0, home.path().lastIndexOf('.')) + "'";
+			int dot = home.path().lastIndexOf('.');
+			return message + (dot < 0 ? "; it belongs at the top level of the target" : "; it belongs in block '" + home.path().substring(0, dot) + "'");
 		}
 		return message;
 	}
