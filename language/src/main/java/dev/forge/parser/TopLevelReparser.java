@@ -1,6 +1,9 @@
 package dev.forge.parser;
 
 import java.io.StringReader;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +14,7 @@ import org.eclipse.xtext.nodemodel.ICompositeNode;
 import org.eclipse.xtext.nodemodel.ILeafNode;
 import org.eclipse.xtext.nodemodel.INode;
 import org.eclipse.xtext.nodemodel.impl.AbstractNode;
+import org.eclipse.xtext.nodemodel.impl.LeafNode;
 import org.eclipse.xtext.nodemodel.impl.NodeModelBuilder;
 import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.eclipse.xtext.parser.IParseResult;
@@ -49,6 +53,7 @@ public final class TopLevelReparser {
 	public static final class Plan {
 		private final IParseResult previous;
 		private final String newText;
+		private final int start;
 		private final int firstChild;
 		private final List<AbstractNode> oldNodes;
 		private final List<AbstractNode> newNodes;
@@ -57,10 +62,11 @@ public final class TopLevelReparser {
 		private final List<EObject> newStatements;
 		private boolean applied;
 
-		private Plan(IParseResult previous, String newText, int firstChild, List<AbstractNode> oldNodes, List<AbstractNode> newNodes,
+		private Plan(IParseResult previous, String newText, int start, int firstChild, List<AbstractNode> oldNodes, List<AbstractNode> newNodes,
 				int firstStatement, List<EObject> oldStatements, List<EObject> newStatements) {
 			this.previous = previous;
 			this.newText = newText;
+			this.start = start;
 			this.firstChild = firstChild;
 			this.oldNodes = oldNodes;
 			this.newNodes = newNodes;
@@ -96,10 +102,23 @@ public final class TopLevelReparser {
 			}
 			Splicer splicer = new Splicer();
 			ICompositeNode root = previous.getRootNode();
+			int delta = newText.length() - root.getText().length();
 			for (int i = 0; i < oldNodes.size(); i++) {
 				splicer.swap(oldNodes.get(i), newNodes.get(i));
 			}
-			splicer.renumber(root);
+			if (LEAF_OFFSET != null) {
+				// The new nodes count from the start of the part, the nodes after them move by the change in length.
+				for (AbstractNode node : newNodes) {
+					shiftLeaves(node, start);
+				}
+				if (delta != 0) {
+					for (INode next = newNodes.get(newNodes.size() - 1).getNextSibling(); next != null; next = next.getNextSibling()) {
+						shiftLeaves((AbstractNode) next, delta);
+					}
+				}
+			} else {
+				splicer.renumber(root);
+			}
 			splicer.setCompleteContent(root, newText);
 			return new ParseResult(module, root, false);
 		}
@@ -121,15 +140,9 @@ public final class TopLevelReparser {
 		String oldText = root.getText();
 		int oldLength = oldText.length();
 		int newLength = newText.length();
-		int prefix = 0;
 		int max = Math.min(oldLength, newLength);
-		while (prefix < max && oldText.charAt(prefix) == newText.charAt(prefix)) {
-			prefix++;
-		}
-		int suffix = 0;
-		while (suffix < max - prefix && oldText.charAt(oldLength - 1 - suffix) == newText.charAt(newLength - 1 - suffix)) {
-			suffix++;
-		}
+		int prefix = commonPrefix(oldText, newText, max);
+		int suffix = commonSuffix(oldText, newText, max - prefix);
 		// The old text that must be re-parsed: the change and one character on each side of it.
 		int lo = Math.max(prefix - 1, 0);
 		int hi = Math.min(oldLength - suffix + 1, oldLength);
@@ -215,7 +228,61 @@ public final class TopLevelReparser {
 		if (statementCount != module.getBody().size() || newStatements.size() != partModule.getBody().size()) {
 			return null;
 		}
-		return new Plan(previous, newText, first, oldNodes, newNodes, statementsBefore, oldStatements, newStatements);
+		return new Plan(previous, newText, start, first, oldNodes, newNodes, statementsBefore, oldStatements, newStatements);
+	}
+
+	private static final int CHUNK = 256;
+
+	private static int commonPrefix(String a, String b, int max) {
+		int n = 0;
+		while (n + CHUNK <= max && a.regionMatches(n, b, n, CHUNK)) {
+			n += CHUNK;
+		}
+		while (n < max && a.charAt(n) == b.charAt(n)) {
+			n++;
+		}
+		return n;
+	}
+
+	private static int commonSuffix(String a, String b, int max) {
+		int n = 0;
+		int la = a.length();
+		int lb = b.length();
+		while (n + CHUNK <= max && a.regionMatches(la - n - CHUNK, b, lb - n - CHUNK, CHUNK)) {
+			n += CHUNK;
+		}
+		while (n < max && a.charAt(la - 1 - n) == b.charAt(lb - 1 - n)) {
+			n++;
+		}
+		return n;
+	}
+
+	/**
+	 * LeafNode's offset setter, which Xtext keeps to its own package; null where it cannot be reached,
+	 * and then every offset is recomputed through NodeModelBuilder instead (slower: it walks the whole tree).
+	 */
+	private static final MethodHandle LEAF_OFFSET = leafOffsetSetter();
+
+	private static MethodHandle leafOffsetSetter() {
+		try {
+			return MethodHandles.privateLookupIn(LeafNode.class, MethodHandles.lookup()).findVirtual(LeafNode.class, "basicSetTotalOffset",
+					MethodType.methodType(void.class, int.class));
+		} catch (ReflectiveOperationException | RuntimeException e) {
+			return null;
+		}
+	}
+
+	/** Moves every leaf under {@code node} by {@code delta}. */
+	private static void shiftLeaves(AbstractNode node, int delta) {
+		for (java.util.Iterator<AbstractNode> it = node.basicIterator(); it.hasNext();) {
+			if (it.next() instanceof LeafNode leaf) {
+				try {
+					LEAF_OFFSET.invokeExact(leaf, leaf.getTotalOffset() + delta);
+				} catch (Throwable e) {
+					throw new IllegalStateException("cannot move a leaf node", e);
+				}
+			}
+		}
 	}
 
 	/** The body elements of {@code module} for the statement nodes among {@code nodes}, checked against the node model. */
