@@ -1,9 +1,8 @@
 package dev.forge.parser;
 
 import java.io.StringReader;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +13,7 @@ import org.eclipse.xtext.nodemodel.ICompositeNode;
 import org.eclipse.xtext.nodemodel.ILeafNode;
 import org.eclipse.xtext.nodemodel.INode;
 import org.eclipse.xtext.nodemodel.impl.AbstractNode;
+import org.eclipse.xtext.nodemodel.impl.CompositeNode;
 import org.eclipse.xtext.nodemodel.impl.LeafNode;
 import org.eclipse.xtext.nodemodel.impl.NodeModelBuilder;
 import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
@@ -258,29 +258,62 @@ public final class TopLevelReparser {
 	}
 
 	/**
-	 * LeafNode's offset setter, which Xtext keeps to its own package; null where it cannot be reached,
-	 * and then every offset is recomputed through NodeModelBuilder instead (slower: it walks the whole tree).
+	 * Xtext's node fields, which it keeps to its own package (NodeModelBuilder renumbers offsets only by
+	 * walking the whole tree through iterators); null where they cannot be reached, and then every
+	 * offset is recomputed through NodeModelBuilder instead.
 	 */
-	private static final MethodHandle LEAF_OFFSET = leafOffsetSetter();
+	private static final VarHandle FIRST_CHILD;
+	private static final VarHandle NEXT;
+	private static final VarHandle PARENT;
+	private static final VarHandle LEAF_OFFSET;
 
-	private static MethodHandle leafOffsetSetter() {
+	static {
+		VarHandle firstChild = null;
+		VarHandle next = null;
+		VarHandle parent = null;
+		VarHandle offset = null;
 		try {
-			return MethodHandles.privateLookupIn(LeafNode.class, MethodHandles.lookup()).findVirtual(LeafNode.class, "basicSetTotalOffset",
-					MethodType.methodType(void.class, int.class));
+			MethodHandles.Lookup composite = MethodHandles.privateLookupIn(CompositeNode.class, MethodHandles.lookup());
+			MethodHandles.Lookup node = MethodHandles.privateLookupIn(AbstractNode.class, MethodHandles.lookup());
+			MethodHandles.Lookup leaf = MethodHandles.privateLookupIn(LeafNode.class, MethodHandles.lookup());
+			// Exact invocation only: every use below has the handle's own types, so none takes the slow generic path.
+			firstChild = composite.findVarHandle(CompositeNode.class, "firstChild", AbstractNode.class).withInvokeExactBehavior();
+			next = node.findVarHandle(AbstractNode.class, "next", AbstractNode.class).withInvokeExactBehavior();
+			parent = node.findVarHandle(AbstractNode.class, "parent", CompositeNode.class).withInvokeExactBehavior();
+			offset = leaf.findVarHandle(LeafNode.class, "totalOffset", int.class).withInvokeExactBehavior();
 		} catch (ReflectiveOperationException | RuntimeException e) {
-			return null;
+			firstChild = null;
 		}
+		FIRST_CHILD = firstChild;
+		NEXT = next;
+		PARENT = parent;
+		LEAF_OFFSET = firstChild == null ? null : offset;
 	}
 
-	/** Moves every leaf under {@code node} by {@code delta}. */
+	/** Moves every leaf under {@code node} by {@code delta}: a walk down first children and along siblings (they form a ring). */
 	private static void shiftLeaves(AbstractNode node, int delta) {
-		for (java.util.Iterator<AbstractNode> it = node.basicIterator(); it.hasNext();) {
-			if (it.next() instanceof LeafNode leaf) {
-				try {
-					LEAF_OFFSET.invokeExact(leaf, leaf.getTotalOffset() + delta);
-				} catch (Throwable e) {
-					throw new IllegalStateException("cannot move a leaf node", e);
+		AbstractNode current = node;
+		while (true) {
+			if (current instanceof CompositeNode composite) {
+				AbstractNode first = (AbstractNode) FIRST_CHILD.get(composite);
+				if (first != null) {
+					current = first;
+					continue;
 				}
+			} else if (current instanceof LeafNode leaf) {
+				LEAF_OFFSET.set(leaf, (int) LEAF_OFFSET.get(leaf) + delta);
+			}
+			while (true) {
+				if (current == node) {
+					return;
+				}
+				CompositeNode parent = (CompositeNode) PARENT.get(current);
+				AbstractNode next = (AbstractNode) NEXT.get(current);
+				if (next != (AbstractNode) FIRST_CHILD.get(parent)) {
+					current = next;
+					break;
+				}
+				current = parent;
 			}
 		}
 	}
