@@ -36,6 +36,15 @@ public class ForgeIncrementalBuilder extends IncrementalBuilder.InternalStateful
 		} catch (IOException | RuntimeException e) {
 			return false;
 		}
-		return resource.updateIncrementally(text);
+		try {
+			return resource.updateIncrementally(text);
+		} catch (RuntimeException e) {
+			// A bug in the splice must not leave a half-updated tree behind: the caller unloads it and the
+			// file is parsed anew, as Xtext would.
+			LOG.error("in-place update of " + resource.getURI() + " failed; parsing the whole file", e);
+			return false;
+		}
 	}
+
+	private static final org.apache.log4j.Logger LOG = org.apache.log4j.Logger.getLogger(ForgeIncrementalBuilder.class);
 }
