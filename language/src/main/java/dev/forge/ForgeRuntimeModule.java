@@ -55,6 +55,15 @@ public class ForgeRuntimeModule extends AbstractForgeRuntimeModule {
 		return ForgeLinkingDiagnostics.class;
 	}
 
+	/** Validation that, after an in-place update, validates only the top-level statements that changed. */
+	public Class<? extends org.eclipse.emf.ecore.util.Diagnostician> bindDiagnostician() {
+		return dev.forge.validation.ForgeDiagnostician.class;
+	}
+
+	public Class<? extends org.eclipse.xtext.validation.IDiagnosticConverter> bindIDiagnosticConverter() {
+		return dev.forge.validation.ForgeDiagnosticConverter.class;
+	}
+
 	/** Links without visiting every expression: only imports and chip descriptions have cross-references. */
 	@Override
 	public Class<? extends org.eclipse.xtext.linking.ILinker> bindILinker() {

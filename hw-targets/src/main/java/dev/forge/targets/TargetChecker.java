@@ -41,9 +41,14 @@ public final class TargetChecker {
 	/** Every diagnostic of every target declared in {@code resource}, in source order. */
 	public List<SourceDiagnostic> check(Resource resource) {
 		List<SourceDiagnostic> out = new ArrayList<>();
-		for (EObject object : (Iterable<EObject>) resource::getAllContents) {
-			if (object instanceof TargetDecl decl) {
-				out.addAll(check(decl));
+		// The grammar puts chip descriptions at the top level only: no walk over every expression of the file.
+		for (EObject root : resource.getContents()) {
+			Iterable<? extends EObject> candidates = root instanceof dev.forge.forge.Module module ? module.getBody()
+					: (Iterable<EObject>) () -> org.eclipse.emf.ecore.util.EcoreUtil.getAllContents(List.of(root), true);
+			for (EObject object : candidates) {
+				if (object instanceof TargetDecl decl) {
+					out.addAll(check(decl));
+				}
 			}
 		}
 		out.sort(Comparator.comparingInt(SourceDiagnostic::offset));
@@ -145,7 +150,8 @@ public final class TargetChecker {
 		List<Field> homes = TargetSchema.all().stream().filter(f -> f.name().equals(fieldName)).toList();
 		if (homes.size() == 1) {
 			Field home = homes.getFirst();
-			return message + "; it belongs in block '" + home.path().substring(0, home.path().lastIndexOf('.')) + "'";
+			int dot = home.path().lastIndexOf('.');
+			return message + (dot < 0 ? "; it belongs at the top level of the target" : "; it belongs in block '" + home.path().substring(0, dot) + "'");
 		}
 		return message;
 	}

@@ -1,17 +1,10 @@
 package dev.forge.server;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.emf.common.util.URI;
@@ -64,12 +57,7 @@ import org.eclipse.lsp4j.DidSaveTextDocumentParams;
 import org.eclipse.lsp4j.ExecuteCommandOptions;
 import org.eclipse.lsp4j.ExecuteCommandParams;
 import org.eclipse.lsp4j.InitializeResult;
-import org.eclipse.lsp4j.ProgressParams;
-import org.eclipse.lsp4j.WorkDoneProgressBegin;
 import org.eclipse.lsp4j.WorkDoneProgressCancelParams;
-import org.eclipse.lsp4j.WorkDoneProgressCreateParams;
-import org.eclipse.lsp4j.WorkDoneProgressEnd;
-import org.eclipse.lsp4j.WorkDoneProgressReport;
 import org.eclipse.lsp4j.services.LanguageClient;
 import org.eclipse.xtext.ide.server.LanguageServerImpl;
 import org.eclipse.xtext.resource.XtextResource;
@@ -109,33 +97,52 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	 */
 	private final AtomicLong generation = new AtomicLong();
 
-	private record IrKey(long generation, String uri, String function, Ir.Level level) {
-	}
-
-	/** Compiled IR texts (hovers, forge/ir and Show Tile IR ask for the same function again and again). */
-	private final Map<IrKey, Ir.Lowered> irCache = new LinkedHashMap<>(32, 0.75f, true) {
-		@Override
-		protected boolean removeEldestEntry(Map.Entry<IrKey, Ir.Lowered> eldest) {
-			return size() > 64;
-		}
-	};
-
-	private record BuildKey(String file, long modified, long size, String level, String function, String target) {
-	}
-
-	/** Levels printed by `forge build` in a child process, by the file's time stamp. */
-	private final Map<BuildKey, String> buildCache = new LinkedHashMap<>(16, 0.75f, true) {
-		@Override
-		protected boolean removeEldestEntry(Map.Entry<BuildKey, String> eldest) {
-			return size() > 16;
-		}
-	};
-
 	/** Threads that start and watch child processes (never the message thread, which must not block). */
 	private final ExecutorService children = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("forge-run-", 0).factory());
 
-	/** Cancellation of the runs that report progress, by progress token. */
-	private final Map<String, Runnable> cancellers = new ConcurrentHashMap<>();
+	/** What the services below need of this server. */
+	private final ServerAccess access = new ServerAccess() {
+		@Override
+		public org.eclipse.xtext.ide.server.concurrent.IRequestManager requestManager() {
+			return getRequestManager();
+		}
+
+		@Override
+		public org.eclipse.xtext.ide.server.WorkspaceManager workspaceManager() {
+			return getWorkspaceManager();
+		}
+
+		@Override
+		public URI uri(String documentUri) {
+			return getURI(new TextDocumentIdentifier(documentUri));
+		}
+
+		@Override
+		public LanguageClient client() {
+			return getLanguageClient();
+		}
+
+		@Override
+		public long generation() {
+			return generation.get();
+		}
+
+		@Override
+		public String target() {
+			return target;
+		}
+
+		@Override
+		public boolean clientProgress() {
+			return clientProgress;
+		}
+	};
+
+	/** Run and Profile in child processes. */
+	private final ForgeRuns runs = new ForgeRuns(access, children);
+
+	/** IR texts: forge/ir, Show Tile IR and the IR in hovers. */
+	private final ForgeIr irs = new ForgeIr(access, children);
 
 	private volatile boolean clientProgress;
 
@@ -431,7 +438,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			if (def == null) {
 				return null;
 			}
-			Ir.Lowered lowered = lowered((XtextResource) resource, def, Ir.Level.TILE, gen);
+			Ir.Lowered lowered = irs.lowered((XtextResource) resource, def, Ir.Level.TILE, gen);
 			return lowered.text() != null ? "**Tile IR** (host)\n```forge-ir\n" + lowered.text() + "```"
 					: "**Tile IR**: not compiled: " + lowered.notLowered();
 		});
@@ -441,31 +448,6 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		MarkupContent content = hover.getContents().getRight();
 		content.setValue(content.getValue() + "\n\n---\n\n" + ir);
 		return hover;
-	}
-
-	/**
-	 * A function's IR at an in-process level, compiled once per workspace generation; a function that
-	 * does not compile (or trips the compiler) gives the reason, never an exception.
-	 */
-	private Ir.Lowered lowered(XtextResource resource, FunctionDef def, Ir.Level level, long gen) {
-		IrKey key = new IrKey(gen, resource.getURI().toString(), def.getName(), level);
-		synchronized (irCache) {
-			Ir.Lowered hit = irCache.get(key);
-			if (hit != null) {
-				return hit;
-			}
-		}
-		Ir.Lowered lowered;
-		try {
-			lowered = Ir.of(resource, def, level);
-		} catch (RuntimeException | StackOverflowError e) {
-			System.err.println("forge lsp: compiling " + def.getName() + " failed: " + e);
-			lowered = new Ir.Lowered(def.getName(), null, "the compiler failed on it (" + e + "); please report this");
-		}
-		synchronized (irCache) {
-			irCache.put(key, lowered);
-		}
-		return lowered;
 	}
 
 	/**
@@ -520,40 +502,6 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		return "jit".equals(name) || "kernel".equals(name);
 	}
 
-	/** What a command is applied to: its arguments [uri, function] or [{uri, function, target}]. */
-	record Invocation(String uri, String function, String target) {
-
-		static Invocation of(List<Object> arguments) {
-			if (arguments == null || arguments.isEmpty()) {
-				return null;
-			}
-			Object first = arguments.get(0);
-			if (first instanceof JsonElement e && e.isJsonObject()) {
-				JsonObject o = e.getAsJsonObject();
-				String function = string(o.get("function"));
-				if (function == null) {
-					function = string(o.get("fn"));
-				}
-				if (function == null) {
-					function = string(o.get("name"));
-				}
-				String uri = string(o.get("uri"));
-				return uri == null || function == null ? null : new Invocation(uri, function, string(o.get("target")));
-			}
-			if (arguments.size() >= 2) {
-				String uri = first instanceof JsonElement e ? string(e) : first instanceof String s ? s : null;
-				Object second = arguments.get(1);
-				String function = second instanceof JsonElement e ? string(e) : second instanceof String s ? s : null;
-				return uri == null || function == null ? null : new Invocation(uri, function, null);
-			}
-			return null;
-		}
-
-		private static String string(JsonElement e) {
-			return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : null;
-		}
-	}
-
 	@Override
 	public CompletableFuture<Object> executeCommand(ExecuteCommandParams params) {
 		String command = params.getCommand();
@@ -566,365 +514,26 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 					command + " takes the arguments [uri, function], not " + params.getArguments(), null)));
 		}
 		if (SHOW_TILE_IR.equals(command)) {
-			long gen = generation.get();
-			URI uri = getURI(new TextDocumentIdentifier(invocation.uri()));
-			return getRequestManager().<Object>runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
-				FunctionDef def = topLevelFunction(resource, invocation.function());
-				if (def == null) {
-					throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams,
-							"no function '" + invocation.function() + "' in " + uri.lastSegment(), null));
-				}
-				Ir.Lowered lowered = lowered((XtextResource) resource, def, Ir.Level.TILE, gen);
-				JsonObject result = new JsonObject();
-				result.addProperty("uri", irUri(invocation.uri(), invocation.function(), "tile"));
-				result.addProperty("level", "tile");
-				result.addProperty("function", invocation.function());
-				result.addProperty("text", lowered.text() != null ? lowered.text()
-						: "# " + invocation.function() + ": not compiled: " + lowered.notLowered() + "\n");
-				return result;
-			}));
+			return irs.showTileIr(invocation);
 		}
-		return run(RUN.equals(command) ? "run" : "profile", invocation, params.getWorkDoneToken());
-	}
-
-	/** The client's forge-ir document of a function's IR: forge-ir:/FILE/FUNCTION.LEVEL.forge-ir?{uri,function,level}. */
-	static String irUri(String source, String function, String level) {
-		String path = java.net.URI.create(source).getPath();
-		String base = path == null ? source : path.substring(path.lastIndexOf('/') + 1);
-		JsonObject query = new JsonObject();
-		query.addProperty("uri", source);
-		query.addProperty("function", function);
-		query.addProperty("level", level);
-		try {
-			return new java.net.URI("forge-ir", null, "/" + base + "/" + function + "." + level + ".forge-ir", query.toString(), null).toASCIIString();
-		} catch (java.net.URISyntaxException e) {
-			throw new IllegalArgumentException(e);
-		}
-	}
-
-	/**
-	 * `forge.run` / `forge.profile`: `<launcher> run|profile FILE --fn NAME --format json` in a child process,
-	 * with work-done progress when the client supports it; cancelling the request or the progress kills the
-	 * child. The result is {summary, output, ok} (see {@link RunSummary}), also when the run fails.
-	 */
-	private CompletableFuture<Object> run(String what, Invocation invocation, Either<String, Integer> clientToken) {
-		CompletableFuture<Object> result = new CompletableFuture<>();
-		String title = (what.equals("run") ? "Running " : "Profiling ") + invocation.function();
-		Path launcher = LauncherProcess.launcher();
-		if (launcher == null) {
-			result.complete(RunSummary.result(invocation.function() + ": " + LauncherProcess.missing(what.equals("run") ? "Run" : "Profile"), "", false));
-			return result;
-		}
-		Path file = fileOf(invocation.uri());
-		if (file == null) {
-			result.complete(RunSummary.result(invocation.function() + ": save the file first: forge " + what + " reads it from disk", "", false));
-			return result;
-		}
-		String runTarget = invocation.target() != null ? invocation.target() : target;
-		List<String> args = new ArrayList<>(List.of(what, file.toString(), "--fn", invocation.function(), "--format", "json"));
-		if (runTarget != null && !runTarget.equals("host")) {
-			args.addAll(List.of("--target", runTarget));
-		}
-		String commandLine = "forge " + String.join(" ", args);
-		LauncherProcess[] child = new LauncherProcess[1];
-		boolean[] cancelled = new boolean[1];
-		Runnable cancel = () -> {
-			synchronized (child) {
-				cancelled[0] = true;
-				if (child[0] != null) {
-					child[0].kill();
-				}
-			}
-		};
-		// $/cancelRequest cancels the future LSP4J holds, which is this one.
-		result.whenComplete((r, e) -> {
-			if (result.isCancelled()) {
-				cancel.run();
-			}
-		});
-		bufferText(invocation.uri()).thenAcceptAsync(buffer -> {
-			Progress progress = progress(clientToken);
-			String key = progress.key();
-			if (key != null) {
-				cancellers.put(key, cancel);
-			}
-			progress.begin(title, commandLine);
-			String note = "";
-			try {
-				if (buffer != null && !buffer.equals(Files.readString(file))) {
-					note = "note: " + file.getFileName() + " has unsaved changes; forge " + what + " ran the saved file\n";
-				}
-			} catch (java.io.IOException | RuntimeException e) {
-				// the check is a courtesy
-			}
-			String prefix = note;
-			try {
-				synchronized (child) {
-					if (cancelled[0]) {
-						throw new java.util.concurrent.CancellationException();
-					}
-					child[0] = LauncherProcess.start(launcher, args, file.getParent(), line -> {
-						if (!line.isBlank()) {
-							progress.report(line.length() > 200 ? line.substring(0, 200) + "..." : line);
-						}
-					});
-				}
-				child[0].result().whenComplete((r, e) -> {
-					JsonObject o = e != null ? RunSummary.result(invocation.function() + ": forge " + what + " failed: " + e, prefix, false)
-							: RunSummary.of(what, invocation.function(), r);
-					o.addProperty("output", prefix + o.get("output").getAsString());
-					o.addProperty("command", commandLine);
-					if (key != null) {
-						cancellers.remove(key);
-					}
-					progress.end(o.get("summary").getAsString());
-					result.complete(o);
-				});
-			} catch (java.io.IOException | RuntimeException e) {
-				if (key != null) {
-					cancellers.remove(key);
-				}
-				String summary = e instanceof java.util.concurrent.CancellationException ? invocation.function() + ": " + what + " cancelled"
-						: invocation.function() + ": could not start " + launcher + ": " + e.getMessage();
-				progress.end(summary);
-				result.complete(RunSummary.result(summary, prefix, false));
-			}
-		}, children);
-		return result;
+		return runs.run(RUN.equals(command) ? "run" : "profile", invocation, params.getWorkDoneToken());
 	}
 
 	/** window/workDoneProgress/cancel: the user cancelled a run's progress. */
 	@Override
 	public void cancelProgress(WorkDoneProgressCancelParams params) {
-		Runnable cancel = params.getToken() == null ? null : cancellers.get(tokenKey(params.getToken()));
-		if (cancel != null) {
-			cancel.run();
-		}
-	}
-
-	private static String tokenKey(Either<String, Integer> token) {
-		return token.isLeft() ? "s:" + token.getLeft() : "i:" + token.getRight();
-	}
-
-	/** Work-done progress of one run: the client's token, one created here, or none (all calls then do nothing). */
-	private final class Progress {
-		private final Either<String, Integer> token;
-
-		Progress(Either<String, Integer> token) {
-			this.token = token;
-		}
-
-		String key() {
-			return token == null ? null : tokenKey(token);
-		}
-
-		void begin(String title, String message) {
-			WorkDoneProgressBegin begin = new WorkDoneProgressBegin();
-			begin.setTitle(title);
-			begin.setMessage(message);
-			begin.setCancellable(true);
-			send(Either.forLeft(begin));
-		}
-
-		void report(String message) {
-			WorkDoneProgressReport report = new WorkDoneProgressReport();
-			report.setMessage(message);
-			report.setCancellable(true);
-			send(Either.forLeft(report));
-		}
-
-		void end(String message) {
-			WorkDoneProgressEnd end = new WorkDoneProgressEnd();
-			end.setMessage(message);
-			send(Either.forLeft(end));
-		}
-
-		private void send(Either<org.eclipse.lsp4j.WorkDoneProgressNotification, Object> value) {
-			LanguageClient client = getLanguageClient();
-			if (token != null && client != null) {
-				client.notifyProgress(new ProgressParams(token, value));
-			}
-		}
-	}
-
-	/** Never call on the message thread: it waits for the client's answer to window/workDoneProgress/create. */
-	private Progress progress(Either<String, Integer> clientToken) {
-		if (clientToken != null) {
-			return new Progress(clientToken);
-		}
-		LanguageClient client = getLanguageClient();
-		if (!clientProgress || client == null) {
-			return new Progress(null);
-		}
-		Either<String, Integer> token = Either.forLeft("forge-" + UUID.randomUUID());
-		try {
-			client.createProgress(new WorkDoneProgressCreateParams(token)).get(10, TimeUnit.SECONDS);
-			return new Progress(token);
-		} catch (Exception e) {
-			return new Progress(null);
-		}
-	}
-
-	/** The file behind a file: URI, when it exists. */
-	private static Path fileOf(String uri) {
-		try {
-			java.net.URI u = java.net.URI.create(uri);
-			if (!"file".equals(u.getScheme())) {
-				return null;
-			}
-			Path p = Path.of(u);
-			return Files.isRegularFile(p) ? p : null;
-		} catch (RuntimeException e) {
-			return null;
-		}
-	}
-
-	/** The editor's text of a document (null when the workspace does not know it). */
-	private CompletableFuture<String> bufferText(String uri) {
-		URI u = getURI(new TextDocumentIdentifier(uri));
-		CompletableFuture<String> text = getRequestManager().runRead(cancel -> {
-			try {
-				return getWorkspaceManager().doRead(u, (document, resource) -> document == null ? null : document.getContents());
-			} catch (RuntimeException e) {
-				return null;
-			}
-		});
-		// Typing may cancel the read: then there is no text to compare, which is fine.
-		return text.exceptionally(e -> null);
+		runs.cancelProgress(params);
 	}
 
 	// ---- forge/ir ------------------------------------------------------------------------------------
 
-	/** Levels that `forge build --emit LEVEL --fn NAME` prints in a child process (they need LLVM). */
-	private static final List<String> BUILD_LEVELS = List.of("llvm", "ptx", "asm");
-
 	/**
-	 * The custom request `forge/ir` {uri, function, level}: the text of one IR level of a function. Graph,
-	 * schedule and tile are compiled here; llvm, ptx and asm come from `forge build` in a child process.
+	 * The custom request `forge/ir` {uri, function, level}: the text of one IR level of a function (see
+	 * {@link ForgeIr}).
 	 */
 	@JsonRequest("forge/ir")
 	public CompletableFuture<JsonObject> ir(JsonObject params) {
-		String level = params.has("level") ? params.get("level").getAsString() : "tile";
-		String function = params.has("function") ? params.get("function").getAsString() : "";
-		String source = params.has("uri") ? params.get("uri").getAsString() : "";
-		if (BUILD_LEVELS.contains(level)) {
-			return irFromCommandLine(source, function, level);
-		}
-		long gen = generation.get();
-		URI uri = getURI(new TextDocumentIdentifier(source));
-		return getRequestManager().runRead(cancel -> getWorkspaceManager().doRead(uri, (document, resource) -> {
-			Ir.Level irLevel = Ir.Level.parse(level);
-			if (irLevel == null) {
-				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams,
-						"unknown level '" + level + "': the levels are graph, schedule, tile, llvm, ptx and asm", null));
-			}
-			FunctionDef def = topLevelFunction(resource, function);
-			if (def == null) {
-				throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams, "no function '" + function + "' in " + uri.lastSegment(), null));
-			}
-			Ir.Lowered lowered = lowered((XtextResource) resource, def, irLevel, gen);
-			JsonObject result = new JsonObject();
-			result.addProperty("level", irLevel.id());
-			result.addProperty("text", lowered.text() != null ? lowered.text() : "# " + function + ": not compiled: " + lowered.notLowered() + "\n");
-			return result;
-		}));
-	}
-
-	/** `<launcher> build FILE --emit LEVEL --fn NAME`: its stdout, or an error response with what it said. */
-	private CompletableFuture<JsonObject> irFromCommandLine(String source, String function, String level) {
-		CompletableFuture<JsonObject> result = new CompletableFuture<>();
-		Path launcher = LauncherProcess.launcher();
-		if (launcher == null) {
-			result.completeExceptionally(new ResponseErrorException(new ResponseError(ResponseErrorCode.RequestFailed,
-					LauncherProcess.missing("The " + level + " level"), null)));
-			return result;
-		}
-		Path file = fileOf(source);
-		if (file == null) {
-			result.completeExceptionally(new ResponseErrorException(new ResponseError(ResponseErrorCode.RequestFailed,
-					"the " + level + " level comes from forge build, which reads the file from disk: save it first", null)));
-			return result;
-		}
-		String buildTarget = target;
-		List<String> args = new ArrayList<>(List.of("build", file.toString(), "--emit", level, "--fn", function));
-		if (buildTarget != null && !buildTarget.equals("host")) {
-			args.addAll(List.of("--target", buildTarget));
-		}
-		String comment = switch (level) {
-			case "llvm" -> ";";
-			case "ptx" -> "//";
-			default -> "#";
-		};
-		LauncherProcess[] child = new LauncherProcess[1];
-		result.whenComplete((r, e) -> {
-			if (result.isCancelled()) {
-				synchronized (child) {
-					if (child[0] != null) {
-						child[0].kill();
-					}
-				}
-			}
-		});
-		bufferText(source).thenAcceptAsync(buffer -> {
-			try {
-				String saved = Files.readString(file);
-				String note = buffer != null && !buffer.equals(saved) ? comment + " note: from the saved " + file.getFileName() + " (unsaved changes are not included)\n" : "";
-				var attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-				BuildKey key = new BuildKey(file.toString(), attributes.lastModifiedTime().toMillis(), attributes.size(), level, function, buildTarget);
-				String cached;
-				synchronized (buildCache) {
-					cached = buildCache.get(key);
-				}
-				if (cached != null) {
-					result.complete(irResult(level, note + cached));
-					return;
-				}
-				synchronized (child) {
-					if (result.isDone()) {
-						return;
-					}
-					child[0] = LauncherProcess.start(launcher, args, file.getParent(), line -> {
-					});
-				}
-				child[0].result().whenComplete((r, e) -> {
-					if (e == null && r.exitCode() == 0 && !r.killed()) {
-						synchronized (buildCache) {
-							buildCache.put(key, r.stdout());
-						}
-						result.complete(irResult(level, note + r.stdout()));
-					} else {
-						String said = e != null ? e.toString() : r.killed() ? "cancelled" : RunSummary.message(r.stderr());
-						result.completeExceptionally(new ResponseErrorException(new ResponseError(ResponseErrorCode.RequestFailed,
-								"forge build --emit " + level + " --fn " + function + " failed"
-										+ (e == null && !r.killed() ? " (exit code " + r.exitCode() + ")" : "") + (said.isEmpty() ? "" : ": " + said), null)));
-					}
-				});
-			} catch (java.io.IOException | RuntimeException e) {
-				result.completeExceptionally(new ResponseErrorException(new ResponseError(ResponseErrorCode.RequestFailed,
-						"could not run forge build for the " + level + " level: " + e.getMessage(), null)));
-			}
-		}, children);
-		return result;
-	}
-
-	private static JsonObject irResult(String level, String text) {
-		JsonObject o = new JsonObject();
-		o.addProperty("level", level);
-		o.addProperty("text", text);
-		return o;
-	}
-
-	/** The top-level function {@code name} of a resource, or null. */
-	private static FunctionDef topLevelFunction(org.eclipse.emf.ecore.resource.Resource resource, String name) {
-		FunctionDef found = null;
-		if (resource instanceof XtextResource xtext && !xtext.getContents().isEmpty() && xtext.getContents().get(0) instanceof dev.forge.forge.Module module) {
-			for (EObject item : module.getBody()) {
-				if (item instanceof FunctionDef f && name.equals(f.getName())) {
-					found = f;
-				}
-			}
-		}
-		return found;
+		return irs.ir(params);
 	}
 
 	private static FunctionDef functionNamedAt(org.eclipse.emf.ecore.resource.Resource resource, int offset) {

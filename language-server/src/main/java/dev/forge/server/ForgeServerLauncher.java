@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 
 import org.eclipse.lsp4j.jsonrpc.Launcher;
 import org.eclipse.lsp4j.services.LanguageClient;
+import org.eclipse.xtext.build.IncrementalBuilder;
 import org.eclipse.xtext.ide.server.LanguageServerImpl;
 import org.eclipse.xtext.ide.server.ServerModule;
 import org.eclipse.xtext.util.Modules2;
@@ -32,6 +33,7 @@ public final class ForgeServerLauncher {
 			@Override
 			protected void configure() {
 				bind(LanguageServerImpl.class).to(ForgeLanguageServer.class);
+				bind(IncrementalBuilder.InternalStatefulIncrementalBuilder.class).to(ForgeIncrementalBuilder.class);
 			}
 		}));
 		LanguageServerImpl server = injector.getInstance(LanguageServerImpl.class);

@@ -6,6 +6,7 @@ import org.eclipse.emf.ecore.resource.Resource;
 import org.eclipse.xtext.diagnostics.AbstractDiagnostic;
 import org.eclipse.xtext.linking.lazy.LazyLinkingResource;
 import org.eclipse.xtext.nodemodel.INode;
+import org.eclipse.xtext.parser.IParseResult;
 
 import dev.forge.validation.IssueCodes;
 
@@ -38,14 +39,68 @@ public class ForgeResource extends LazyLinkingResource {
 	}
 
 	/**
+	 * Brings the loaded resource to {@code newText} by re-parsing only the top-level statements that
+	 * changed ({@link TopLevelReparser}), then linking and clearing cached results as a load does.
+	 * Returns false, with the resource untouched, where only a full parse is certain to give the same
+	 * result: the caller then unloads and loads it as usual. The replaced statements are unloaded as
+	 * {@link #unloaded} would on a full reload (top-level functions and chip descriptions become
+	 * proxies, so that other files re-resolve their references to them).
+	 */
+	public boolean updateIncrementally(String newText) {
+		IParseResult previous = getParseResult();
+		if (!isLoaded() || previous == null || getContents().size() != 1 || getContents().get(0) != previous.getRootASTElement()) {
+			return false;
+		}
+		TopLevelReparser.Plan plan = TopLevelReparser.plan(getParser(), previous, newText);
+		if (plan == null) {
+			return false;
+		}
+		List<org.eclipse.emf.ecore.EObject> replaced = plan.replaced();
+		List<org.eclipse.emf.common.util.URI> proxies = new java.util.ArrayList<>(replaced.size());
+		for (org.eclipse.emf.ecore.EObject old : replaced) {
+			proxies.add(isReferable(old) ? getURI().appendFragment(getURIFragment(old)) : null);
+		}
+		IParseResult updated = plan.apply();
+		for (int i = 0; i < replaced.size(); i++) {
+			org.eclipse.emf.ecore.InternalEObject old = (org.eclipse.emf.ecore.InternalEObject) replaced.get(i);
+			for (java.util.Iterator<org.eclipse.emf.ecore.EObject> it = org.eclipse.emf.ecore.util.EcoreUtil.getAllProperContents(old, false); it.hasNext();) {
+				it.next().eAdapters().clear();
+			}
+			if (proxies.get(i) != null) {
+				old.eSetProxyURI(proxies.get(i));
+			}
+			old.eAdapters().clear();
+		}
+		updateInternalState(previous, updated);
+		return true;
+	}
+
+	/** Reads a whole text as a load would, in the resource's encoding. */
+	public String readText(java.io.InputStream in) throws java.io.IOException {
+		try (java.io.Reader reader = createReader(in)) {
+			StringBuilder out = new StringBuilder();
+			char[] buffer = new char[8192];
+			for (int n; (n = reader.read(buffer)) > 0;) {
+				out.append(buffer, 0, n);
+			}
+			return out.toString();
+		}
+	}
+
+	/** What other files can link to: top-level functions and chip descriptions. */
+	private static boolean isReferable(org.eclipse.emf.ecore.EObject object) {
+		return object instanceof dev.forge.forge.TargetDecl
+				|| object instanceof dev.forge.forge.FunctionDef def && def.eContainer() instanceof dev.forge.forge.Module;
+	}
+
+	/**
 	 * On unload EMF turns every object into a proxy, computing a URI fragment for each (a large file
 	 * has tens of thousands). Only what other files can link to needs it: top-level functions and
 	 * chip descriptions; the rest is garbage once the new parse replaces it.
 	 */
 	@Override
 	protected void unloaded(org.eclipse.emf.ecore.InternalEObject object) {
-		if (object instanceof dev.forge.forge.TargetDecl
-				|| object instanceof dev.forge.forge.FunctionDef def && def.eContainer() instanceof dev.forge.forge.Module) {
+		if (isReferable(object)) {
 			super.unloaded(object);
 		} else {
 			object.eAdapters().clear();

@@ -8,9 +8,11 @@ import org.eclipse.xtext.util.OnChangeEvictingCache;
  * Xtext's resource-scope cache (type checks, scopes, exported names), evicted when the resource
  * changes, without watching every object of the tree. Xtext's cache adapter is a content adapter: it
  * attaches itself to each of the tens of thousands of objects of a large file when the first value is
- * cached, and detaches from each again when the resource is unloaded, on every edit. Forge never edits
- * a syntax tree in place (a re-parse replaces the root; linking runs with notifications ignored), so
- * every change that matters reaches the resource itself: its contents replaced, or it is unloaded.
+ * cached, and detaches from each again when the resource is unloaded, on every edit. Every change of a
+ * Forge tree goes through the resource: a full re-parse replaces the root or unloads it, and an in-place
+ * update (ForgeResource.updateIncrementally, which splices re-parsed top-level statements into the
+ * tree) ends in XtextResource.updateInternalState, which clears this cache; linking runs with
+ * notifications ignored.
  */
 public class ForgeScopeCache extends OnChangeEvictingCache {
 

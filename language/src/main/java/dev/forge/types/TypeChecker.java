@@ -72,23 +72,46 @@ public final class TypeChecker implements Annotations.Problems {
 			"stages", "STAGES");
 
 	private final Prelude prelude;
-	private final Map<EObject, Type> types = new IdentityHashMap<>();
-	private final List<SourceDiagnostic> diagnostics = new ArrayList<>();
+	// Swapped for fresh ones while a top-level function body is checked, to keep its part (FunctionResults).
+	private Map<EObject, Type> types = new IdentityHashMap<>();
+	private List<SourceDiagnostic> diagnostics = new ArrayList<>();
 	private final Map<FunctionDef, Signature> signatures = new IdentityHashMap<>();
 	private final Annotations annotations = new Annotations(this, false);
-	private final Map<FunctionDef, Set<String>> contextReads = new IdentityHashMap<>();
-	private final Map<Name, EObject> definitions = new IdentityHashMap<>();
+	private Map<FunctionDef, Set<String>> contextReads = new IdentityHashMap<>();
+	private Map<Name, EObject> definitions = new IdentityHashMap<>();
 	private Scope scope;
 	private FunctionDef currentFunction;
+	/** The results of the previous check of this module's file, to reuse; null for none. */
+	private final FunctionResults previous;
+	/** The results of this check, per top-level function. */
+	private final FunctionResults results = new FunctionResults();
+	/** The entry of the top-level function body being checked: what it reads from the module scope. */
+	private FunctionResults.Entry recording;
 
-	private TypeChecker(Prelude prelude) {
+	private TypeChecker(Prelude prelude, FunctionResults previous) {
 		this.prelude = prelude;
+		this.previous = previous;
+		if (previous != null) {
+			// Sized for what the previous check of the file found: no rehashing while reused results are added.
+			types = new IdentityHashMap<>(previous.typeCount + 64);
+			definitions = new IdentityHashMap<>(previous.definitionCount + 64);
+		}
 	}
 
 	public static TypeCheckResult check(Module module) {
-		TypeChecker checker = new TypeChecker(Prelude.get());
+		return check(module, null).result();
+	}
+
+	/** A check and its per-function results, which the next check of the same (edited in place) file may reuse. */
+	record Checked(TypeCheckResult result, FunctionResults functions) {
+	}
+
+	static Checked check(Module module, FunctionResults previous) {
+		TypeChecker checker = new TypeChecker(Prelude.get(), previous);
 		checker.module(module);
-		return new TypeCheckResult(checker.types, checker.diagnostics, checker.signatures, checker.definitions);
+		checker.results.typeCount = checker.types.size();
+		checker.results.definitionCount = checker.definitions.size();
+		return new Checked(new TypeCheckResult(checker.types, checker.diagnostics, checker.signatures, checker.definitions), checker.results);
 	}
 
 	@Override
@@ -120,16 +143,6 @@ public final class TypeChecker implements Annotations.Problems {
 			this.parent = parent;
 			this.function = function;
 		}
-
-		Binding lookup(String name) {
-			for (Scope s = this; s != null; s = s.parent) {
-				Binding b = s.names.get(name);
-				if (b != null) {
-					return b;
-				}
-			}
-			return null;
-		}
 	}
 
 	private void bind(String name, Type type, EObject definition, boolean parameter) {
@@ -154,7 +167,7 @@ public final class TypeChecker implements Annotations.Problems {
 		scope = new Scope(null, false);
 		for (EObject item : module.getBody()) {
 			if (item instanceof FunctionDef def && def.getName() != null) {
-				scope.names.put(def.getName(), new Binding(new Type.Function(signature(def)), def, false));
+				scope.names.put(def.getName(), new Binding(new Type.Function(topLevelSignature(def)), def, false));
 			}
 		}
 		for (EObject item : module.getBody()) {
@@ -164,13 +177,151 @@ public final class TypeChecker implements Annotations.Problems {
 		}
 		for (EObject item : module.getBody()) {
 			if (item instanceof FunctionDef def) {
-				functionBody(def);
+				topLevelFunctionBody(def);
 			}
 		}
 	}
 
+	/** A top-level function's signature: the previous check's for the same (so unchanged) function, with what reading it reported. */
+	private Signature topLevelSignature(FunctionDef def) {
+		int offset = FunctionResults.offsetOf(def);
+		FunctionResults.SignatureEntry old = previous == null ? null : previous.signature(def);
+		if (old != null && offset >= 0 && !signatures.containsKey(def)) {
+			signatures.put(def, old.signature());
+			List<SourceDiagnostic> moved = FunctionResults.moved(old.diagnostics(), old.offset(), offset);
+			diagnostics.addAll(moved);
+			results.putSignature(def, new FunctionResults.SignatureEntry(old.signature(), offset, moved));
+			return old.signature();
+		}
+		boolean known = signatures.containsKey(def);
+		List<SourceDiagnostic> outer = diagnostics;
+		diagnostics = new ArrayList<>();
+		Signature signature;
+		try {
+			signature = signature(def);
+		} finally {
+			List<SourceDiagnostic> own = diagnostics;
+			diagnostics = outer;
+			diagnostics.addAll(own);
+			if (!known && offset >= 0 && FunctionResults.within(own, offset, FunctionResults.endOf(def))) {
+				results.putSignature(def, new FunctionResults.SignatureEntry(signatures.get(def), offset, own));
+			}
+		}
+		return signature;
+	}
+
+	/**
+	 * A top-level function's body: reused from the previous check when the function is the same object
+	 * and everything it resolved at module level resolves the same; else checked, recording that.
+	 */
+	private void topLevelFunctionBody(FunctionDef def) {
+		int offset = FunctionResults.offsetOf(def);
+		FunctionResults.Entry old = previous == null ? null : previous.get(def);
+		if (old != null && offset >= 0 && stillValid(old)) {
+			types.putAll(old.types);
+			definitions.putAll(old.definitions);
+			signatures.putAll(old.signatures);
+			contextReads.putAll(old.contextReads);
+			List<SourceDiagnostic> moved = FunctionResults.moved(old.diagnostics, old.offset, offset);
+			diagnostics.addAll(moved);
+			FunctionResults.Entry kept = old;
+			if (moved != old.diagnostics) {
+				kept = copyAt(old, offset, moved);
+			}
+			results.put(def, kept);
+			return;
+		}
+		Map<EObject, Type> outerTypes = types;
+		List<SourceDiagnostic> outerDiagnostics = diagnostics;
+		Map<Name, EObject> outerDefinitions = definitions;
+		Map<FunctionDef, Set<String>> outerContextReads = contextReads;
+		FunctionResults.Entry entry = new FunctionResults.Entry();
+		types = new IdentityHashMap<>();
+		diagnostics = new ArrayList<>();
+		definitions = new IdentityHashMap<>();
+		contextReads = new IdentityHashMap<>();
+		recording = entry;
+		try {
+			functionBody(def);
+		} finally {
+			recording = null;
+			entry.types = types;
+			entry.diagnostics = diagnostics;
+			entry.definitions = definitions;
+			entry.contextReads = contextReads;
+			types = outerTypes;
+			diagnostics = outerDiagnostics;
+			definitions = outerDefinitions;
+			contextReads = outerContextReads;
+			types.putAll(entry.types);
+			diagnostics.addAll(entry.diagnostics);
+			definitions.putAll(entry.definitions);
+			contextReads.putAll(entry.contextReads);
+		}
+		// A diagnostic reported somewhere else cannot move with the function.
+		if (entry.cacheable && offset >= 0 && FunctionResults.within(entry.diagnostics, offset, FunctionResults.endOf(def))) {
+			entry.offset = offset;
+			results.put(def, entry);
+		}
+	}
+
+	private static FunctionResults.Entry copyAt(FunctionResults.Entry old, int offset, List<SourceDiagnostic> diagnostics) {
+		FunctionResults.Entry e = new FunctionResults.Entry();
+		e.lookups.putAll(old.lookups);
+		e.moduleNames = old.moduleNames;
+		e.offset = offset;
+		e.types = old.types;
+		e.definitions = old.definitions;
+		e.signatures = old.signatures;
+		e.contextReads = old.contextReads;
+		e.diagnostics = diagnostics;
+		return e;
+	}
+
+	/** Whether every module-level name a previous body check resolved still resolves the same. */
+	private boolean stillValid(FunctionResults.Entry entry) {
+		Scope module = scope;
+		if (module == null || module.parent != null) {
+			return false;
+		}
+		if (entry.moduleNames != null && !entry.moduleNames.equals(module.names.keySet())) {
+			return false;
+		}
+		for (Map.Entry<String, FunctionResults.Resolution> e : entry.lookups.entrySet()) {
+			Binding b = module.names.get(e.getKey());
+			FunctionResults.Resolution then = e.getValue();
+			if (b == null ? then != null : !new FunctionResults.Resolution(b.type, b.definition, b.parameter).sameAs(then)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** {@link Scope#lookup}, noting what a recorded function body resolves at module level. */
+	private Binding lookup(String name) {
+		for (Scope s = scope; s != null; s = s.parent) {
+			Binding b = s.names.get(name);
+			if (s.parent == null && recording != null) {
+				recording.lookups.putIfAbsent(name, b == null ? null : new FunctionResults.Resolution(b.type, b.definition, b.parameter));
+			}
+			if (b != null) {
+				return b;
+			}
+		}
+		return null;
+	}
+
 	Signature signature(FunctionDef def) {
-		return signatures.computeIfAbsent(def, d -> SignatureReader.read(d, annotations));
+		Signature known = signatures.get(def);
+		if (known != null) {
+			return known;
+		}
+		Signature read = SignatureReader.read(def, annotations);
+		signatures.put(def, read);
+		if (recording != null) {
+			recording.signatures.put(def, read);
+		}
+		return read;
 	}
 
 	private void statements(List<? extends Statement> statements) {
@@ -236,12 +387,14 @@ public final class TypeChecker implements Annotations.Problems {
 				}
 			}
 			case Import i -> {
+				noteImport();
 				for (ImportedModule m : i.getModules()) {
 					String name = m.getAlias() != null ? m.getAlias() : m.getName() == null ? null : m.getName().split("\\.")[0];
 					bind(name, new Type.Namespace(m.getName()), m, false);
 				}
 			}
 			case FromImport f -> {
+				noteImport();
 				for (ImportedName n : f.getNames()) {
 					FunctionDef def = n.getFunction() != null && !n.getFunction().eIsProxy() ? n.getFunction() : null;
 					String name = n.getAlias() != null ? n.getAlias() : def != null ? def.getName() : nodeText(n);
@@ -250,6 +403,13 @@ public final class TypeChecker implements Annotations.Problems {
 			}
 			default -> {
 			}
+		}
+	}
+
+	/** An import inside a function body resolves another file's functions: such a body is not kept for reuse. */
+	private void noteImport() {
+		if (recording != null) {
+			recording.cacheable = false;
 		}
 	}
 
@@ -594,7 +754,7 @@ public final class TypeChecker implements Annotations.Problems {
 		if (id == null) {
 			return Type.UNKNOWN;
 		}
-		Binding b = scope.lookup(id);
+		Binding b = lookup(id);
 		if (b != null) {
 			b.used = true;
 			if (b.definition != null) {
@@ -630,6 +790,9 @@ public final class TypeChecker implements Annotations.Problems {
 		Set<String> names = new HashSet<>(prelude.builtins().keySet());
 		for (Scope s = scope; s != null; s = s.parent) {
 			names.addAll(s.names.keySet());
+			if (s.parent == null && recording != null) {
+				recording.moduleNames = new HashSet<>(s.names.keySet());
+			}
 		}
 		names.add("tile");
 		return names;
@@ -960,7 +1123,7 @@ public final class TypeChecker implements Annotations.Problems {
 	Dim resolveDim(Dim dim) {
 		Map<String, Dim> values = new HashMap<>();
 		for (String symbol : dim.symbols()) {
-			Binding b = scope.lookup(symbol);
+			Binding b = lookup(symbol);
 			if (b != null) {
 				b.used = true;
 				if (b.type instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.INT && s.value() != null) {

@@ -604,6 +604,70 @@ class LanguageServerProcessTest {
 		assertEquals(List.of("0-4"), folds.stream().map(f -> f.getStartLine() + "-" + f.getEndLine()).toList());
 	}
 
+	/**
+	 * Ranged changes, as VS Code sends them, some inside one function (re-parsed in place), some that
+	 * add a function or break the syntax (a full parse): the diagnostics at the end are those of the
+	 * same text opened fresh.
+	 */
+	@Test
+	void rangedEditsEndWithTheDiagnosticsOfAFreshParse() throws Exception {
+		String start = BLOCK + "\n" + BLOCK.replace("def block(", "def block2(") + "\n@jit\ndef third(x: Tensor[\"N\", f32]) -> Tensor[\"N\", f32]:\n    return x\n";
+		String uri = open("ranged.forge", start);
+		awaitDiagnostics(uri, list -> !list.isEmpty());
+		StringBuilder text = new StringBuilder(start);
+		int version = 2;
+		// In block2: typing and deleting, a syntax error and its fix; the same in third().
+		int line = lineOf(text, "    h = x @ w", 2);
+		version = rangedEdit(uri, version, text, line, 13, line, 13, "[0]");
+		version = rangedEdit(uri, version, text, line, 13, line, 16, "");
+		version = rangedEdit(uri, version, text, line, 13, line, 13, " @");
+		version = rangedEdit(uri, version, text, line, 13, line, 15, "");
+		int third = lineOf(text, "    return x", 1);
+		version = rangedEdit(uri, version, text, third, 12, third, 12, " +");
+		version = rangedEdit(uri, version, text, third, 12, third, 14, " * 2.0");
+		// A new function at the end, then a new statement inside block().
+		int end = text.toString().split("\n", -1).length - 1;
+		version = rangedEdit(uri, version, text, end, 0, end, 0, "\ndef fourth(y: Tensor[\"M\", f32]):\n    return y @ y\n");
+		int inBlock = lineOf(text, "    h = x @ w", 1);
+		version = rangedEdit(uri, version, text, inBlock, 0, inBlock, 0, "    unused = 1\n");
+		String fresh = open("fresh.forge", text.toString());
+		List<String> expected = awaitDiagnostics(fresh, list -> true).stream().map(LanguageServerProcessTest::show).toList();
+		awaitDiagnostics(uri, list -> list.stream().map(LanguageServerProcessTest::show).toList().equals(expected));
+		assertFalse(expected.isEmpty());
+	}
+
+	private int rangedEdit(String uri, int version, StringBuilder text, int startLine, int startChar, int endLine, int endChar, String newText) {
+		String[] lines = text.toString().split("\n", -1);
+		int from = 0;
+		for (int i = 0; i < startLine; i++) {
+			from += lines[i].length() + 1;
+		}
+		int to = 0;
+		for (int i = 0; i < endLine; i++) {
+			to += lines[i].length() + 1;
+		}
+		text.replace(from + startChar, to + endChar, newText);
+		TextDocumentContentChangeEvent change = new TextDocumentContentChangeEvent(new Range(new Position(startLine, startChar), new Position(endLine, endChar)),
+				newText);
+		server.getTextDocumentService().didChange(new DidChangeTextDocumentParams(new VersionedTextDocumentIdentifier(uri, version), List.of(change)));
+		return version + 1;
+	}
+
+	/** The line of the {@code n}-th (from 1) line that starts with {@code prefix}. */
+	private static int lineOf(CharSequence text, String prefix, int n) {
+		String[] lines = text.toString().split("\n", -1);
+		for (int i = 0; i < lines.length; i++) {
+			if (lines[i].startsWith(prefix) && --n == 0) {
+				return i;
+			}
+		}
+		throw new AssertionError("no line " + prefix);
+	}
+
+	private static String show(Diagnostic d) {
+		return d.getRange() + " " + d.getSeverity() + " " + (d.getCode() == null ? "" : d.getCode().getLeft()) + " " + d.getMessage().getLeft();
+	}
+
 	@Test
 	void rapidEditsAndALargeFileLeaveItResponsive() throws Exception {
 		String uri = open("block.forge", BLOCK);

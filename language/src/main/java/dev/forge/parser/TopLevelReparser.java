@@ -1,0 +1,381 @@
+package dev.forge.parser;
+
+import java.io.StringReader;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.eclipse.emf.common.util.EList;
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.xtext.RuleCall;
+import org.eclipse.xtext.nodemodel.ICompositeNode;
+import org.eclipse.xtext.nodemodel.ILeafNode;
+import org.eclipse.xtext.nodemodel.INode;
+import org.eclipse.xtext.nodemodel.impl.AbstractNode;
+import org.eclipse.xtext.nodemodel.impl.CompositeNode;
+import org.eclipse.xtext.nodemodel.impl.LeafNode;
+import org.eclipse.xtext.nodemodel.impl.NodeModelBuilder;
+import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
+import org.eclipse.xtext.parser.IParseResult;
+import org.eclipse.xtext.parser.IParser;
+import org.eclipse.xtext.parser.ParseResult;
+
+import dev.forge.forge.Module;
+
+/**
+ * Re-parses only the top-level statements an edit touched, and splices the result into the previous
+ * parse: its syntax tree and its node model.
+ *
+ * <p>Why this gives what a full parse gives: in a file without syntax errors, every top-level
+ * statement starts at column 0 with no bracket open, after the NL or the END that closed the
+ * statement before it, so the lexer and the indentation token source are in their initial state
+ * there, and the parser is at the start of the Module rule's loop. The node of a top-level statement
+ * spans from the end of the previous statement's last token to its own last token (a NL right after
+ * its last token, or the END tokens at the first token of the next statement), so a run of whole
+ * statement nodes re-parsed on its own yields the same tokens, the same statements and the same
+ * nodes, offsets aside. The run is widened by a character on both sides of the change, so that the
+ * change never touches its boundary.
+ *
+ * <p>Whenever that reasoning might not hold, {@link #plan} returns null and the caller parses the
+ * whole file: the previous parse or the re-parsed part has a syntax error (error recovery and the
+ * messages look at the whole file), the part parses into a different number of top-level nodes than
+ * it replaces (a statement split or merged), or the nodes do not map one to one onto the module's
+ * statements. IncrementalParseEquivalenceTest checks the result against full parses over random
+ * edits of every sample and test file.
+ */
+public final class TopLevelReparser {
+
+	private TopLevelReparser() {
+	}
+
+	/** A splice ready to apply: what it replaces is known (and still attached) before anything changes. */
+	public static final class Plan {
+		private final IParseResult previous;
+		private final String newText;
+		private final int start;
+		private final int firstChild;
+		private final List<AbstractNode> oldNodes;
+		private final List<AbstractNode> newNodes;
+		private final int firstStatement;
+		private final List<EObject> oldStatements;
+		private final List<EObject> newStatements;
+		private boolean applied;
+
+		private Plan(IParseResult previous, String newText, int start, int firstChild, List<AbstractNode> oldNodes, List<AbstractNode> newNodes,
+				int firstStatement, List<EObject> oldStatements, List<EObject> newStatements) {
+			this.previous = previous;
+			this.newText = newText;
+			this.start = start;
+			this.firstChild = firstChild;
+			this.oldNodes = oldNodes;
+			this.newNodes = newNodes;
+			this.firstStatement = firstStatement;
+			this.oldStatements = oldStatements;
+			this.newStatements = newStatements;
+		}
+
+		/** The top-level statements (module body elements) the splice replaces, in order. */
+		public List<EObject> replaced() {
+			return oldStatements;
+		}
+
+		/** The first replaced child of the root node, and how many (for tests and logs). */
+		public int firstChild() {
+			return firstChild;
+		}
+
+		public int childCount() {
+			return oldNodes.size();
+		}
+
+		/** Splices the new statements and nodes into the previous parse and returns it, brought to the new text. */
+		public IParseResult apply() {
+			if (applied) {
+				throw new IllegalStateException("a plan applies once");
+			}
+			applied = true;
+			Module module = (Module) previous.getRootASTElement();
+			EList<EObject> body = module.getBody();
+			for (int i = 0; i < newStatements.size(); i++) {
+				body.set(firstStatement + i, newStatements.get(i)); // moves it out of the part's module
+			}
+			Splicer splicer = new Splicer();
+			ICompositeNode root = previous.getRootNode();
+			int delta = newText.length() - root.getText().length();
+			for (int i = 0; i < oldNodes.size(); i++) {
+				splicer.swap(oldNodes.get(i), newNodes.get(i));
+			}
+			if (LEAF_OFFSET != null) {
+				// The new nodes count from the start of the part, the nodes after them move by the change in length.
+				for (AbstractNode node : newNodes) {
+					shiftLeaves(node, start);
+				}
+				if (delta != 0) {
+					for (INode next = newNodes.get(newNodes.size() - 1).getNextSibling(); next != null; next = next.getNextSibling()) {
+						shiftLeaves((AbstractNode) next, delta);
+					}
+				}
+			} else {
+				splicer.renumber(root);
+			}
+			splicer.setCompleteContent(root, newText);
+			return new ParseResult(module, root, false);
+		}
+	}
+
+	/**
+	 * A plan to bring {@code previous} to {@code newText} by re-parsing the top-level statements the
+	 * change touches, or null where only a full parse is certain to give the right result. Parses the
+	 * part; changes nothing until {@link Plan#apply()}.
+	 */
+	public static Plan plan(IParser parser, IParseResult previous, String newText) {
+		if (previous == null || previous.hasSyntaxErrors() || !(previous.getRootASTElement() instanceof Module module)) {
+			return null;
+		}
+		ICompositeNode root = previous.getRootNode();
+		if (root == null) {
+			return null;
+		}
+		String oldText = root.getText();
+		int oldLength = oldText.length();
+		int newLength = newText.length();
+		int max = Math.min(oldLength, newLength);
+		int prefix = commonPrefix(oldText, newText, max);
+		int suffix = commonSuffix(oldText, newText, max - prefix);
+		// The old text that must be re-parsed: the change and one character on each side of it.
+		int lo = Math.max(prefix - 1, 0);
+		int hi = Math.min(oldLength - suffix + 1, oldLength);
+		if (hi <= lo) {
+			return null;
+		}
+		List<INode> children = new ArrayList<>();
+		for (INode child : root.getChildren()) {
+			children.add(child);
+		}
+		int first = -1;
+		int last = -1;
+		for (int i = 0; i < children.size(); i++) {
+			INode child = children.get(i);
+			if (first < 0 && child.getTotalEndOffset() > lo) {
+				first = i;
+			}
+			if (child.getTotalOffset() < hi) {
+				last = i;
+			}
+		}
+		if (first < 0 || last < first) {
+			return null;
+		}
+		int start = children.get(first).getTotalOffset();
+		int oldEnd = children.get(last).getTotalEndOffset();
+		if (start > lo || oldEnd < hi) {
+			return null;
+		}
+		List<AbstractNode> oldNodes = new ArrayList<>();
+		int statementsBefore = 0;
+		for (int i = 0; i < children.size(); i++) {
+			INode child = children.get(i);
+			if (i >= first && i <= last) {
+				if (!isStatement(child) && !isHiddenLeaf(child)) {
+					return null;
+				}
+				oldNodes.add((AbstractNode) child);
+			} else if (i < first && isStatement(child)) {
+				statementsBefore++;
+			}
+		}
+		int newEnd = oldEnd + newLength - oldLength;
+		IParseResult part;
+		try {
+			part = parser.parse(new StringReader(newText.substring(start, newEnd)));
+		} catch (RuntimeException e) {
+			return null;
+		}
+		if (part == null || part.hasSyntaxErrors() || !(part.getRootASTElement() instanceof Module partModule) || part.getRootNode() == null) {
+			return null;
+		}
+		List<AbstractNode> newNodes = new ArrayList<>();
+		for (INode child : part.getRootNode().getChildren()) {
+			if (isStatement(child) || isHiddenLeaf(child)) {
+				newNodes.add((AbstractNode) child);
+			} else if (!isEntryNode(child)) {
+				return null;
+			}
+		}
+		if (newNodes.size() != oldNodes.size()) {
+			return null;
+		}
+		for (int i = 0; i < oldNodes.size(); i++) {
+			INode o = oldNodes.get(i);
+			INode n = newNodes.get(i);
+			if (isStatement(o) != isStatement(n) || !isStatement(o) && o.getGrammarElement() != n.getGrammarElement()) {
+				return null;
+			}
+		}
+		// The module's statements, one per statement node and in the same order.
+		List<EObject> oldStatements = statementsOf(module, root, oldNodes, statementsBefore);
+		List<EObject> newStatements = statementsOf(partModule, part.getRootNode(), newNodes, 0);
+		if (oldStatements == null || newStatements == null || oldStatements.size() != newStatements.size()) {
+			return null;
+		}
+		int statementCount = 0;
+		for (INode child : children) {
+			if (isStatement(child)) {
+				statementCount++;
+			}
+		}
+		if (statementCount != module.getBody().size() || newStatements.size() != partModule.getBody().size()) {
+			return null;
+		}
+		return new Plan(previous, newText, start, first, oldNodes, newNodes, statementsBefore, oldStatements, newStatements);
+	}
+
+	private static final int CHUNK = 256;
+
+	private static int commonPrefix(String a, String b, int max) {
+		int n = 0;
+		while (n + CHUNK <= max && a.regionMatches(n, b, n, CHUNK)) {
+			n += CHUNK;
+		}
+		while (n < max && a.charAt(n) == b.charAt(n)) {
+			n++;
+		}
+		return n;
+	}
+
+	private static int commonSuffix(String a, String b, int max) {
+		int n = 0;
+		int la = a.length();
+		int lb = b.length();
+		while (n + CHUNK <= max && a.regionMatches(la - n - CHUNK, b, lb - n - CHUNK, CHUNK)) {
+			n += CHUNK;
+		}
+		while (n < max && a.charAt(la - 1 - n) == b.charAt(lb - 1 - n)) {
+			n++;
+		}
+		return n;
+	}
+
+	/**
+	 * Xtext's node fields, which it keeps to its own package (NodeModelBuilder renumbers offsets only by
+	 * walking the whole tree through iterators); null where they cannot be reached, and then every
+	 * offset is recomputed through NodeModelBuilder instead.
+	 */
+	private static final VarHandle FIRST_CHILD;
+	private static final VarHandle NEXT;
+	private static final VarHandle PARENT;
+	private static final VarHandle LEAF_OFFSET;
+
+	static {
+		VarHandle firstChild = null;
+		VarHandle next = null;
+		VarHandle parent = null;
+		VarHandle offset = null;
+		try {
+			MethodHandles.Lookup composite = MethodHandles.privateLookupIn(CompositeNode.class, MethodHandles.lookup());
+			MethodHandles.Lookup node = MethodHandles.privateLookupIn(AbstractNode.class, MethodHandles.lookup());
+			MethodHandles.Lookup leaf = MethodHandles.privateLookupIn(LeafNode.class, MethodHandles.lookup());
+			// Exact invocation only: every use below has the handle's own types, so none takes the slow generic path.
+			firstChild = composite.findVarHandle(CompositeNode.class, "firstChild", AbstractNode.class).withInvokeExactBehavior();
+			next = node.findVarHandle(AbstractNode.class, "next", AbstractNode.class).withInvokeExactBehavior();
+			parent = node.findVarHandle(AbstractNode.class, "parent", CompositeNode.class).withInvokeExactBehavior();
+			offset = leaf.findVarHandle(LeafNode.class, "totalOffset", int.class).withInvokeExactBehavior();
+		} catch (ReflectiveOperationException | RuntimeException e) {
+			firstChild = null;
+		}
+		FIRST_CHILD = firstChild;
+		NEXT = next;
+		PARENT = parent;
+		LEAF_OFFSET = firstChild == null ? null : offset;
+	}
+
+	/** Moves every leaf under {@code node} by {@code delta}: a walk down first children and along siblings (they form a ring). */
+	private static void shiftLeaves(AbstractNode node, int delta) {
+		AbstractNode current = node;
+		while (true) {
+			if (current instanceof CompositeNode composite) {
+				AbstractNode first = (AbstractNode) FIRST_CHILD.get(composite);
+				if (first != null) {
+					current = first;
+					continue;
+				}
+			} else if (current instanceof LeafNode leaf) {
+				LEAF_OFFSET.set(leaf, (int) LEAF_OFFSET.get(leaf) + delta);
+			}
+			while (true) {
+				if (current == node) {
+					return;
+				}
+				CompositeNode parent = (CompositeNode) PARENT.get(current);
+				AbstractNode next = (AbstractNode) NEXT.get(current);
+				if (next != (AbstractNode) FIRST_CHILD.get(parent)) {
+					current = next;
+					break;
+				}
+				current = parent;
+			}
+		}
+	}
+
+	/** The body elements of {@code module} for the statement nodes among {@code nodes}, checked against the node model. */
+	private static List<EObject> statementsOf(Module module, ICompositeNode root, List<AbstractNode> nodes, int firstIndex) {
+		List<EObject> out = new ArrayList<>();
+		EList<EObject> body = module.getBody();
+		int index = firstIndex;
+		for (INode node : nodes) {
+			if (!isStatement(node)) {
+				continue;
+			}
+			if (index >= body.size()) {
+				return null;
+			}
+			EObject statement = body.get(index++);
+			INode own = NodeModelUtils.getNode(statement);
+			if (own == null || topLevelAncestor(own, root) != node) {
+				return null;
+			}
+			out.add(statement);
+		}
+		return out;
+	}
+
+	private static INode topLevelAncestor(INode node, ICompositeNode root) {
+		INode n = node;
+		while (n != null && n.getParent() != root) {
+			n = n.getParent();
+		}
+		return n;
+	}
+
+	/** A top-level statement's node: a call of Statement or TargetDecl from the Module rule. */
+	private static boolean isStatement(INode node) {
+		return node instanceof ICompositeNode && node.getGrammarElement() instanceof RuleCall;
+	}
+
+	private static boolean isHiddenLeaf(INode node) {
+		return node instanceof ILeafNode leaf && leaf.isHidden() && leaf.getSyntaxErrorMessage() == null;
+	}
+
+	/** The empty node the Module rule's entry leaves as the root's first child. */
+	private static boolean isEntryNode(INode node) {
+		return node instanceof ICompositeNode && node.getTotalLength() == 0 && node.getGrammarElement() instanceof org.eclipse.xtext.ParserRule;
+	}
+
+	/** Xtext's node model builder, for the node surgery it keeps to itself. */
+	private static final class Splicer extends NodeModelBuilder {
+
+		void swap(AbstractNode oldNode, AbstractNode newNode) {
+			replaceWithoutChildren(oldNode, newNode);
+		}
+
+		/**
+		 * Recomputes every leaf's offset from the leaves before it. NodeModelBuilder does that only as
+		 * part of replacing a node by a new root's first child; replacing the root's first child by
+		 * itself changes nothing else.
+		 */
+		void renumber(ICompositeNode root) {
+			replaceAndTransferLookAhead(root.getFirstChild(), root);
+		}
+	}
+}
