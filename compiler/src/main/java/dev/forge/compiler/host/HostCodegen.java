@@ -405,7 +405,8 @@ public final class HostCodegen {
 
 		/**
 		 * A [K, N] load into panels of [K, nr]: row by row, each row's panels in order, so memory is
-		 * read contiguously (rows prefetched ahead) and each panel row written as whole vectors.
+		 * read contiguously (the hardware prefetchers follow) and each panel row written as whole
+		 * vectors.
 		 */
 		void loadPacked(Stmt.Load l, Tile t) {
 			int nr = t.panel();
@@ -415,7 +416,6 @@ public final class HostCodegen {
 			Box box = box(arg, l.access(), shape);
 			DType dt = arg.arg().dtype();
 			ir.ifThenElse(box.full, () -> ir.forLoop(ir.i64(0), ir.i64(k), 1, kk -> {
-				prefetchRow(box, kk, n, dt);
 				ir.forLoop(ir.i64(0), ir.i64(n / nr), 1, p -> {
 					LLVMValueRef dst = ir.add(ir.mul(p, ir.i64(t.panelStride())), ir.mul(kk, ir.i64(nr)));
 					LLVMValueRef col0 = ir.mul(p, ir.i64(nr));
@@ -622,6 +622,17 @@ public final class HostCodegen {
 				}
 				ir.forLoop(ir.i64(0), ir.i64(n), nr, col0 -> {
 					LLVMValueRef off = ir.add(ir.mul(row0, ir.i64(n)), col0);
+					// The accumulators of the next call (the next columns, or the next block's first
+					// ones) from L2 into L1 while this call computes: the first k step would wait for them.
+					LLVMValueRef last = ir.icmp(LLVMIntSGE, ir.add(col0, ir.i64(nr)), ir.i64(n));
+					LLVMValueRef next = ir.select(last, ir.mul(ir.add(row0, ir.i64(rows)), ir.i64(n)), ir.add(off, ir.i64(nr)));
+					int perLine = 64 / KernelAbi.storageBytes(DType.F32);
+					for (int i = 0; i < rows; i++) {
+						for (int c = 0; c < nr; c += perLine) {
+							LLVMValueRef o = ir.add(next, ir.i64((long) i * n + c));
+							ir.prefetch(LLVMBuildGEP2(ir.raw(), ir.f32(), acc.ptr(), IrBuilder.pp(o), 1, ""), acc.ptr() == t.ptr() ? 1 : 0, 3);
+						}
+					}
 					LLVMValueRef bCol = elem(b, packed ? ir.mul(ir.sdiv(col0, ir.i64(nr)), ir.i64(b.panelStride())) : col0);
 					ir.call(f, aRow, bCol, elem(acc, off), elem(t, off));
 				});
