@@ -41,9 +41,13 @@ import dev.forge.types.DType;
  * width become a register-blocked micro-kernel (accumulators in vector registers, B rows as vectors,
  * A elements broadcast, {@code llvm.fma}). Layout choices the Tile IR leaves to the backend: a tile
  * that only feeds dots as b (a load, possibly through casts) is stored as contiguous [K, nr] panels
- * of the micro-kernel's width, as BLIS packs B; a dot whose accumulator is a loop-carried tile read by
- * nothing else, and whose result is only yielded back, accumulates into the carried buffer in place
- * instead of being copied every iteration; loads of dot operands prefetch rows ahead.
+ * of the micro-kernel's width, as BLIS packs B; a load that only feeds one micro-kernel dot as a
+ * (directly or through exact casts to f32, with no store in between) is not materialized: the dot
+ * copies each block of micro-tile rows, transposed to column-major so that one k step's broadcasts
+ * are adjacent, right before the micro-kernel calls that read it (the copy stays in L1, and the
+ * tile's memory traffic is spread over the dot); a dot whose accumulator is a loop-carried tile read
+ * by nothing else, and whose result is only yielded back, accumulates into the carried buffer in
+ * place instead of being copied every iteration; other loads of dot operands prefetch rows ahead.
  */
 public final class HostCodegen {
 
@@ -602,7 +606,9 @@ public final class HostCodegen {
 		 * the a micro-panel ({@code mr x k}) stays in L1 while b streams (from a packed b, one
 		 * contiguous {@code k x nr} panel per micro-tile column). The loops over micro-tiles are
 		 * run-time loops around calls of one micro-kernel function per block shape (small code,
-		 * and the function's pointers are parameters, which LLVM register-allocates cleanly).
+		 * and the function's pointers are parameters, which LLVM register-allocates cleanly). A
+		 * streamed a is copied block by block ({@link #streamRows}); before each call the next
+		 * call's accumulator lines are prefetched, since the accumulator tile lives in L2.
 		 */
 		void microKernel(StreamedA sa, Tile a, Tile b, Tile acc, Tile t, int m, int k, int n, boolean zeroAcc) {
 			Micro mk = micro(m, n);

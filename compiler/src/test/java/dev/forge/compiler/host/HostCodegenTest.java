@@ -87,6 +87,7 @@ class HostCodegenTest {
 			case F64 -> s.setAtIndex(JAVA_DOUBLE, i, v);
 			case I32 -> s.setAtIndex(JAVA_INT, i, (int) v);
 			case BF16 -> s.setAtIndex(JAVA_SHORT, i, (short) (Float.floatToRawIntBits((float) v) >>> 16)); // inputs are bf16-exact
+			case F16 -> s.setAtIndex(JAVA_SHORT, i, Float.floatToFloat16((float) v)); // inputs are f16-exact
 			default -> throw new IllegalArgumentException(t.toString());
 		}
 	}
@@ -104,7 +105,8 @@ class HostCodegenTest {
 	static NdArray random(Random rnd, DType t, long... shape) {
 		return NdArray.of(shape, i -> {
 			double v = rnd.nextDouble() * 2 - 1;
-			return t == DType.BF16 ? Float.intBitsToFloat(Float.floatToRawIntBits((float) v) & 0xffff0000) : (float) v;
+			return t == DType.BF16 ? Float.intBitsToFloat(Float.floatToRawIntBits((float) v) & 0xffff0000)
+					: t == DType.F16 ? Float.float16ToFloat(Float.floatToFloat16((float) v)) : (float) v;
 		});
 	}
 
@@ -255,6 +257,10 @@ class HostCodegenTest {
 		checkMatmul(DType.F32, 64, 64, 9, 70, 70, 19, 13);
 		checkMatmul(DType.F32, 4, 64, 8, 9, 130, 17, 14);
 		checkMatmul(DType.F32, 16, 32, 8, 5, 40, 0, 15); // K = 0: the loop never runs, c = 0
+		// bk 20: the streamed a's rows copied as one vector of 16 columns (transposed) and 4 single columns.
+		checkMatmul(DType.F32, 24, 32, 20, 50, 64, 45, 16);
+		checkMatmul(DType.BF16, 24, 32, 20, 50, 64, 45, 17);
+		checkMatmul(DType.F16, 24, 32, 20, 50, 64, 45, 18);
 	}
 
 	/**
