@@ -41,9 +41,13 @@ import dev.forge.types.DType;
  * width become a register-blocked micro-kernel (accumulators in vector registers, B rows as vectors,
  * A elements broadcast, {@code llvm.fma}). Layout choices the Tile IR leaves to the backend: a tile
  * that only feeds dots as b (a load, possibly through casts) is stored as contiguous [K, nr] panels
- * of the micro-kernel's width, as BLIS packs B; a dot whose accumulator is a loop-carried tile read by
- * nothing else, and whose result is only yielded back, accumulates into the carried buffer in place
- * instead of being copied every iteration; loads of dot operands prefetch rows ahead.
+ * of the micro-kernel's width, as BLIS packs B; a load that only feeds one micro-kernel dot as a
+ * (directly or through exact casts to f32, with no store in between) is not materialized: the dot
+ * copies each block of micro-tile rows, transposed to column-major so that one k step's broadcasts
+ * are adjacent, right before the micro-kernel calls that read it (the copy stays in L1, and the
+ * tile's memory traffic is spread over the dot); a dot whose accumulator is a loop-carried tile read
+ * by nothing else, and whose result is only yielded back, accumulates into the carried buffer in
+ * place instead of being copied every iteration; other loads of dot operands prefetch rows ahead.
  */
 public final class HostCodegen {
 
@@ -129,6 +133,14 @@ public final class HostCodegen {
 		private final Map<Integer, TileValue> inPlace = new HashMap<>();
 		/** In-place dots whose accumulator is zero on the loop's first iteration (and only there read as such). */
 		private final Map<Integer, ZeroFirst> zeroFirst = new HashMap<>();
+		/**
+		 * Streamed a operands: a load (and the exact casts to f32 after it) that only feeds one
+		 * micro-kernel dot as a, later in the same statement list with no store in between. The tile
+		 * is never materialized: the dot copies its rows from memory block by block, just before the
+		 * micro-kernel calls that use them. Value id -> the load; the loads' boxes once emitted.
+		 */
+		private final Map<Integer, Stmt.Load> streamed = new HashMap<>();
+		private final Map<Integer, Box> streamedBoxes = new HashMap<>();
 		private LLVMValueRef[] pids;
 
 		KernelEmitter(Kernel kernel) {
@@ -140,6 +152,52 @@ public final class HostCodegen {
 					if (nr > 0) {
 						markPacked(l.result(), nr);
 					}
+				}
+			}
+			findStreamed(kernel.body());
+		}
+
+		/** Marks the loads that the micro-kernel dot after them can read itself (see {@link #streamed}). */
+		private void findStreamed(List<Stmt> body) {
+			for (int i = 0; i < body.size(); i++) {
+				Stmt s = body.get(i);
+				if (s instanceof Stmt.For fo) {
+					findStreamed(fo.body());
+				}
+				if (!(s instanceof Stmt.Load l) || l.result().type().rank() != 2 || packedB.containsKey(l.result().id())
+						|| !(l.result().type().dtype() == DType.F32 || l.result().type().dtype() == DType.BF16
+								|| l.result().type().dtype() == DType.F16)) {
+					continue;
+				}
+				// The chain load -> exact casts to f32 -> one dot as a.
+				List<TileValue> chain = new ArrayList<>(List.of(l.result()));
+				Stmt.Dot dot = null;
+				while (true) {
+					List<Stmt> us = usesOf(chain.getLast());
+					if (us.size() != 1) {
+						break;
+					}
+					if (us.get(0) instanceof Stmt.Cast c && c.result().type().dtype() == DType.F32) {
+						chain.add(c.result());
+						continue;
+					}
+					if (us.get(0) instanceof Stmt.Dot d && d.a().id() == chain.getLast().id() && d.b().id() != d.a().id()
+							&& d.acc().id() != d.a().id() && microDot(d)) {
+						dot = d;
+					}
+					break;
+				}
+				if (dot == null) {
+					continue;
+				}
+				// The dot follows in this list, with nothing in between that could write memory.
+				int j = body.indexOf(dot);
+				boolean clean = j > i;
+				for (int k = i + 1; clean && k < j; k++) {
+					clean = !(body.get(k) instanceof Stmt.Store || body.get(k) instanceof Stmt.For);
+				}
+				if (clean) {
+					chain.forEach(v -> streamed.put(v.id(), l));
 				}
 			}
 		}
@@ -285,6 +343,8 @@ public final class HostCodegen {
 						x -> binary(b.kind(), x[0], x[1], b.lhs().type().dtype()));
 				case Stmt.Select sel -> elementwise(sel.result(), List.of(sel.cond(), sel.a(), sel.b()),
 						x -> ir.select(ir.icmp(LLVMIntNE, x[0], ir.zero(ir.i8())), x[1], x[2]));
+				case Stmt.Cast c when streamed.containsKey(c.result().id()) -> {
+				}
 				case Stmt.Cast c -> elementwise(c.result(), List.of(c.x()), x -> convert(x[0], c.x().type().dtype(), c.result().type().dtype()));
 				case Stmt.Reshape r -> copy(r.x(), r.result());
 				// A CPU program is one thread: shared and register tiles are both its local arrays.
@@ -299,6 +359,10 @@ public final class HostCodegen {
 		}
 
 		void load(Stmt.Load l) {
+			if (streamed.containsKey(l.result().id())) { // read by its dot: only the box here
+				streamedBoxes.put(l.result().id(), box(arg(l.arg()), l.access(), l.result().type().shape().stream().mapToInt(Integer::intValue).toArray()));
+				return;
+			}
 			Tile t = define(l.result());
 			if (t.panel() > 0) {
 				loadPacked(l, t);
@@ -349,7 +413,8 @@ public final class HostCodegen {
 
 		/**
 		 * A [K, N] load into panels of [K, nr]: row by row, each row's panels in order, so memory is
-		 * read contiguously (rows prefetched ahead) and each panel row written as whole vectors.
+		 * read contiguously (the hardware prefetchers follow) and each panel row written as whole
+		 * vectors.
 		 */
 		void loadPacked(Stmt.Load l, Tile t) {
 			int nr = t.panel();
@@ -359,7 +424,6 @@ public final class HostCodegen {
 			Box box = box(arg, l.access(), shape);
 			DType dt = arg.arg().dtype();
 			ir.ifThenElse(box.full, () -> ir.forLoop(ir.i64(0), ir.i64(k), 1, kk -> {
-				prefetchRow(box, kk, n, dt);
 				ir.forLoop(ir.i64(0), ir.i64(n / nr), 1, p -> {
 					LLVMValueRef dst = ir.add(ir.mul(p, ir.i64(t.panelStride())), ir.mul(kk, ir.i64(nr)));
 					LLVMValueRef col0 = ir.mul(p, ir.i64(nr));
@@ -505,17 +569,21 @@ public final class HostCodegen {
 		}
 
 		void dot(Stmt.Dot d) {
-			Tile a = tile(d.a()), b = tile(d.b()), acc = tile(d.acc());
+			Stmt.Load streamedA = streamed.get(d.a().id());
+			Tile a = streamedA == null ? tile(d.a()) : null, b = tile(d.b()), acc = tile(d.acc());
 			Tile t = inPlace.containsKey(d.result().id()) ? alias(d.result(), tile(inPlace.get(d.result().id()))) : define(d.result());
-			int m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+			int m = d.a().type().shape().get(0), k = d.a().type().shape().get(1), n = b.shape()[1];
 			LLVMTypeRef et = elemType(t);
 			DType dt = t.type().dtype();
 			ZeroFirst z = zeroFirst.get(d.result().id());
-			if (z != null) {
-				ir.ifThenElse(ir.icmp(LLVMIntEQ, loopVars.get(z.var()), z.lo()), () -> microKernel(a, b, acc, t, m, k, n, true),
-						() -> microKernel(a, b, acc, t, m, k, n, false));
-			} else if (microDot(d)) {
-				microKernel(a, b, acc, t, m, k, n, false);
+			if (z != null || microDot(d)) {
+				StreamedA sa = streamedA == null ? null : streamedA(d, streamedA, m, k);
+				if (z != null) {
+					ir.ifThenElse(ir.icmp(LLVMIntEQ, loopVars.get(z.var()), z.lo()), () -> microKernel(sa, a, b, acc, t, m, k, n, true),
+							() -> microKernel(sa, a, b, acc, t, m, k, n, false));
+				} else {
+					microKernel(sa, a, b, acc, t, m, k, n, false);
+				}
 			} else {
 				flat(t.size(), i -> ir.store(ir.load(et, elem(acc, i), align(acc)), elem(t, i), align(t)));
 				LLVMTypeRef ea = elemType(a);
@@ -549,9 +617,11 @@ public final class HostCodegen {
 		 * the a micro-panel ({@code mr x k}) stays in L1 while b streams (from a packed b, one
 		 * contiguous {@code k x nr} panel per micro-tile column). The loops over micro-tiles are
 		 * run-time loops around calls of one micro-kernel function per block shape (small code,
-		 * and the function's pointers are parameters, which LLVM register-allocates cleanly).
+		 * and the function's pointers are parameters, which LLVM register-allocates cleanly). A
+		 * streamed a is copied block by block ({@link #streamRows}); before each call the next
+		 * call's accumulator lines are prefetched, since the accumulator tile lives in L2.
 		 */
-		void microKernel(Tile a, Tile b, Tile acc, Tile t, int m, int k, int n, boolean zeroAcc) {
+		void microKernel(StreamedA sa, Tile a, Tile b, Tile acc, Tile t, int m, int k, int n, boolean zeroAcc) {
 			Micro mk = micro(m, n);
 			int mr = mk.mr(), nvb = mk.nv(), nr = nvb * lanes;
 			boolean packed = b.panel() > 0;
@@ -559,10 +629,27 @@ public final class HostCodegen {
 				throw new IllegalStateException("b packed in panels of " + b.panel() + " for a micro-kernel of " + nr + " columns");
 			}
 			java.util.function.BiConsumer<LLVMValueRef, Integer> rowBlock = (row0, rows) -> {
-				LLVMValueRef f = microFunction(rows, nvb, k, n, packed, zeroAcc);
-				LLVMValueRef aRow = elem(a, ir.mul(row0, ir.i64(k)));
+				LLVMValueRef f = microFunction(rows, nvb, k, n, packed, zeroAcc, sa != null);
+				LLVMValueRef aRow;
+				if (sa != null) { // this block's rows of a, copied column-major just before the calls that read them
+					streamRows(sa, row0, rows, k);
+					aRow = sa.panel();
+				} else {
+					aRow = elem(a, ir.mul(row0, ir.i64(k)));
+				}
 				ir.forLoop(ir.i64(0), ir.i64(n), nr, col0 -> {
 					LLVMValueRef off = ir.add(ir.mul(row0, ir.i64(n)), col0);
+					// The accumulators of the next call (the next columns, or the next block's first
+					// ones) from L2 into L1 while this call computes: the first k step would wait for them.
+					LLVMValueRef last = ir.icmp(LLVMIntSGE, ir.add(col0, ir.i64(nr)), ir.i64(n));
+					LLVMValueRef next = ir.select(last, ir.mul(ir.add(row0, ir.i64(rows)), ir.i64(n)), ir.add(off, ir.i64(nr)));
+					int perLine = 64 / KernelAbi.storageBytes(DType.F32);
+					for (int i = 0; i < rows; i++) {
+						for (int c = 0; c < nr; c += perLine) {
+							LLVMValueRef o = ir.add(next, ir.i64((long) i * n + c));
+							ir.prefetch(LLVMBuildGEP2(ir.raw(), ir.f32(), acc.ptr(), IrBuilder.pp(o), 1, ""), acc.ptr() == t.ptr() ? 1 : 0, 3);
+						}
+					}
 					LLVMValueRef bCol = elem(b, packed ? ir.mul(ir.sdiv(col0, ir.i64(nr)), ir.i64(b.panelStride())) : col0);
 					ir.call(f, aRow, bCol, elem(acc, off), elem(t, off));
 				});
@@ -576,6 +663,125 @@ public final class HostCodegen {
 			ir.forLoop(ir.i64((long) r * (q + 1)), ir.i64(m), q, row0 -> rowBlock.accept(row0, q));
 		}
 
+		/** A streamed a operand of a dot: its load, the load's box, and a buffer for one block of rows. */
+		record StreamedA(Stmt.Load load, Box box, LLVMValueRef panel) {
+		}
+
+		/** The streamed a of a micro-kernel dot, with a buffer for its largest block of rows (k columns). */
+		StreamedA streamedA(Stmt.Dot d, Stmt.Load load, int m, int k) {
+			Micro mk = micro(m, d.b().type().shape().get(1));
+			int blocks = (m + mk.mr() - 1) / mk.mr();
+			int maxRows = (m + blocks - 1) / blocks;
+			return new StreamedA(load, streamedBoxes.get(load.result().id()), ir.entryAlloca(ir.array(ir.f32(), (long) maxRows * k), 64, "apanel"));
+		}
+
+		/**
+		 * Copies rows [row0, row0 + rows) of a streamed a tile into the panel column by column
+		 * (element (i, c) at {@code c * rows + i}, so that the micro-kernel's broadcasts of one k step
+		 * are adjacent), converting to f32; elements outside the argument are the load's
+		 * {@code other}.
+		 */
+		void streamRows(StreamedA sa, LLVMValueRef row0, int rows, int k) {
+			Box box = sa.box();
+			Stmt.Load l = sa.load();
+			DType dt = arg(l.arg()).arg().dtype();
+			LLVMValueRef panel = sa.panel();
+			LLVMTypeRef f32 = ir.f32();
+			ir.ifThenElse(box.full(), () -> {
+				// Whole vectors of each row, transposed in registers, then the columns' tails one by one.
+				int kv = unitStride(box.stride()[1]) ? k / lanes * lanes : 0;
+				if (kv > 0) {
+					ir.forLoop(ir.i64(0), ir.i64(kv), lanes, c0 -> transposeRows(box, dt, panel, row0, rows, c0));
+				}
+				if (kv < k) {
+					ir.forLoop(ir.i64(kv), ir.i64(k), 1, c -> {
+						for (int i = 0; i < rows; i++) {
+							ir.store(loadMem(box.address(ir, new LLVMValueRef[] { ir.add(row0, ir.i64(i)), c }), dt),
+									ir.gep(f32, panel, ir.add(ir.mul(c, ir.i64(rows)), ir.i64(i))), 4);
+						}
+					});
+				}
+			}, () -> {
+				LLVMValueRef other = constant(l.result().type().dtype(), l.other());
+				flat((long) rows * k, i -> ir.store(other, ir.gep(f32, panel, i), 4));
+				ir.ifThen(box.valid(), () -> ir.forLoop(ir.smax(box.lo()[0], row0), ir.smin(box.hi()[0], ir.add(row0, ir.i64(rows))), 1,
+						row -> ir.forLoop(box.lo()[1], box.hi()[1], 1, c -> ir.store(
+								loadMem(box.address(ir, new LLVMValueRef[] { row, c }), dt),
+								ir.gep(f32, panel, ir.add(ir.mul(c, ir.i64(rows)), ir.sub(row, row0))), 4))));
+			});
+		}
+
+		/**
+		 * Columns [c0, c0 + lanes) of rows [row0, row0 + rows) of a box whose rows are contiguous,
+		 * stored column-major into the panel (column c at {@code c * rows}): groups of up to
+		 * {@code lanes} rows are loaded as vectors and transposed with log2(lanes) rounds of
+		 * interleaving shuffles (rows j and j + lanes/2 into lanes 2j and 2j + 1), then each column
+		 * is stored as one (masked, for a short group) vector.
+		 */
+		void transposeRows(Box box, DType dt, LLVMValueRef panel, LLVMValueRef row0, int rows, LLVMValueRef c0) {
+			LLVMTypeRef f32 = ir.f32(), vt = ir.vec(f32, lanes);
+			int half = lanes / 2;
+			int[] lo = new int[lanes], hi = new int[lanes];
+			for (int j = 0; j < half; j++) {
+				lo[2 * j] = j;
+				lo[2 * j + 1] = lanes + j;
+				hi[2 * j] = half + j;
+				hi[2 * j + 1] = lanes + half + j;
+			}
+			for (int g = 0; g < rows; g += lanes) {
+				int count = Math.min(lanes, rows - g);
+				LLVMValueRef[] v = new LLVMValueRef[lanes];
+				for (int i = 0; i < lanes; i++) {
+					v[i] = i < count ? loadVector(box.address(ir, new LLVMValueRef[] { ir.add(row0, ir.i64(g + i)), c0 }), dt) : ir.zero(vt);
+				}
+				for (int round = 1; round < lanes; round *= 2) {
+					LLVMValueRef[] next = new LLVMValueRef[lanes];
+					for (int j = 0; j < half; j++) {
+						next[2 * j] = ir.shuffle(v[j], v[j + half], lo);
+						next[2 * j + 1] = ir.shuffle(v[j], v[j + half], hi);
+					}
+					v = next;
+				}
+				LLVMValueRef mask = null;
+				if (count < lanes) {
+					LLVMValueRef[] bits = new LLVMValueRef[lanes];
+					for (int i = 0; i < lanes; i++) {
+						bits[i] = LLVMConstInt(ir.i1(), i < count ? 1 : 0, 0);
+					}
+					mask = LLVMConstVector(IrBuilder.pp(bits), lanes);
+				}
+				for (int c = 0; c < lanes; c++) {
+					LLVMValueRef dst = ir.gep(f32, panel, ir.add(ir.mul(ir.add(c0, ir.i64(c)), ir.i64(rows)), ir.i64(g)));
+					if (mask == null) {
+						ir.store(v[c], dst, 4);
+					} else {
+						ir.maskedStore(v[c], dst, 4, mask);
+					}
+				}
+			}
+		}
+
+		/** {@code lanes} consecutive elements of memory dtype dt as an f32 vector. */
+		LLVMValueRef loadVector(LLVMValueRef ptr, DType dt) {
+			return switch (dt) {
+				case F16 -> ir.fpext(ir.load(ir.vec(ir.f16(), lanes), ptr, 2), ir.vec(ir.f32(), lanes));
+				case BF16 -> ir.bitcast(ir.shl(ir.zext(ir.load(ir.vec(ir.i16(), lanes), ptr, 2), ir.vec(ir.i32(), lanes)),
+						splatI32(16)), ir.vec(ir.f32(), lanes));
+				default -> ir.load(ir.vec(ir.f32(), lanes), ptr, 4);
+			};
+		}
+
+		LLVMValueRef splatI32(int v) {
+			LLVMValueRef[] l = new LLVMValueRef[lanes];
+			java.util.Arrays.fill(l, ir.i32(v));
+			return LLVMConstVector(IrBuilder.pp(l), lanes);
+		}
+
+		boolean unitStride(LLVMValueRef stride) {
+			LLVMValueRef c = LLVMIsAConstantInt(stride);
+			return c != null && !c.isNull() && LLVMConstIntGetSExtValue(c) == 1;
+		}
+
 		/** A dot accumulating in place whose accumulator is zero when loop variable {@code var} is {@code lo}. */
 		record ZeroFirst(String var, LLVMValueRef lo) {
 		}
@@ -586,9 +792,9 @@ public final class HostCodegen {
 		 * with rows of n. The accumulators stay in registers over the k loop (unrolled by 4); with
 		 * {@code zeroAcc} they start at zero and acc is not read.
 		 */
-		LLVMValueRef microFunction(int rows, int nvb, int k, int n, boolean packed, boolean zeroAcc) {
+		LLVMValueRef microFunction(int rows, int nvb, int k, int n, boolean packed, boolean zeroAcc, boolean aKMajor) {
 			String name = "forge.micro." + rows + "x" + nvb * lanes + ".k" + k + ".n" + n + (packed ? ".packed" : "")
-					+ (zeroAcc ? ".zero" : "");
+					+ (zeroAcc ? ".zero" : "") + (aKMajor ? ".acols" : "");
 			LLVMTypeRef p = ir.ptr();
 			return ir.helper(name, ir.fnType(ir.voidType(), p, p, p, p), false, f -> {
 				ir.addParamAttr(f, 0, "noalias", 0);
@@ -605,13 +811,13 @@ public final class HostCodegen {
 				BiFunction<LLVMValueRef, List<LLVMValueRef>, List<LLVMValueRef>> step = (kk, cur) -> {
 					List<LLVMValueRef> next = new ArrayList<>(cur);
 					LLVMValueRef bRow = ir.gep(f32, b, ir.mul(kk, ir.i64(bStride)));
-					LLVMValueRef aCol = ir.gep(f32, a, kk);
+					LLVMValueRef aCol = ir.gep(f32, a, aKMajor ? ir.mul(kk, ir.i64(rows)) : kk);
 					LLVMValueRef[] bv = new LLVMValueRef[nvb];
 					for (int v = 0; v < nvb; v++) {
 						bv[v] = ir.load(vt, ir.gep(f32, bRow, (long) v * lanes), 4);
 					}
 					for (int i = 0; i < rows; i++) {
-						LLVMValueRef s = ir.splat(ir.load(f32, ir.gep(f32, aCol, (long) i * k), 4), lanes);
+						LLVMValueRef s = ir.splat(ir.load(f32, ir.gep(f32, aCol, aKMajor ? i : (long) i * k), 4), lanes);
 						for (int v = 0; v < nvb; v++) {
 							next.set(i * nvb + v, ir.fma(s, bv[v], next.get(i * nvb + v)));
 						}

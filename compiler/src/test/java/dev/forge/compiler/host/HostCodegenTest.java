@@ -87,6 +87,7 @@ class HostCodegenTest {
 			case F64 -> s.setAtIndex(JAVA_DOUBLE, i, v);
 			case I32 -> s.setAtIndex(JAVA_INT, i, (int) v);
 			case BF16 -> s.setAtIndex(JAVA_SHORT, i, (short) (Float.floatToRawIntBits((float) v) >>> 16)); // inputs are bf16-exact
+			case F16 -> s.setAtIndex(JAVA_SHORT, i, Float.floatToFloat16((float) v)); // inputs are f16-exact
 			default -> throw new IllegalArgumentException(t.toString());
 		}
 	}
@@ -104,7 +105,8 @@ class HostCodegenTest {
 	static NdArray random(Random rnd, DType t, long... shape) {
 		return NdArray.of(shape, i -> {
 			double v = rnd.nextDouble() * 2 - 1;
-			return t == DType.BF16 ? Float.intBitsToFloat(Float.floatToRawIntBits((float) v) & 0xffff0000) : (float) v;
+			return t == DType.BF16 ? Float.intBitsToFloat(Float.floatToRawIntBits((float) v) & 0xffff0000)
+					: t == DType.F16 ? Float.float16ToFloat(Float.floatToFloat16((float) v)) : (float) v;
 		});
 	}
 
@@ -255,6 +257,10 @@ class HostCodegenTest {
 		checkMatmul(DType.F32, 64, 64, 9, 70, 70, 19, 13);
 		checkMatmul(DType.F32, 4, 64, 8, 9, 130, 17, 14);
 		checkMatmul(DType.F32, 16, 32, 8, 5, 40, 0, 15); // K = 0: the loop never runs, c = 0
+		// bk 20: the streamed a's rows copied as one vector of 16 columns (transposed) and 4 single columns.
+		checkMatmul(DType.F32, 24, 32, 20, 50, 64, 45, 16);
+		checkMatmul(DType.BF16, 24, 32, 20, 50, 64, 45, 17);
+		checkMatmul(DType.F16, 24, 32, 20, 50, 64, 45, 18);
 	}
 
 	/**
@@ -298,6 +304,46 @@ class HostCodegenTest {
 			assertClose(interp(f, in, dims, "c"), host.get("c"), 1e-5, what + " c");
 			assertClose(interp(f, in, dims, "s"), host.get("s"), 1e-5, what + " s");
 			assertClose(interp(f, in, dims, "w"), host.get("w"), 0, what + " w");
+		}
+	}
+
+	/**
+	 * c = a^T @ b with a stored [K, M] (a transposed a load, which the dot streams row block by row
+	 * block without a contiguous row to prefetch), and d = x @ b twice over (x read by two dots, so
+	 * it is materialized, not streamed), in blocks of 12 and 11 rows with ragged edges.
+	 */
+	static TileFunction matmulStreamedOperands(int bm, int bn, int bk) {
+		TileBuilder fb = new TileBuilder("mms").input("a", DType.F32, K, M).input("x", DType.F32, M, K).input("b", DType.F32, K, N)
+				.output("c", DType.F32, M, N).output("d", DType.F32, M, N);
+		KernelBuilder k = fb.kernel("mm", Index.cdiv(extent("c", 0), bm), Index.cdiv(extent("c", 1), bn)).reads("a").reads("x")
+				.reads("b").writes("c").writes("d");
+		TileValue zero = k.full(List.of(bm, bn), DType.F32, 0);
+		List<TileValue> out = k.loop("k", Index.of(0), extent("b", 0), bk, List.of(zero, zero), (kv, c) -> {
+			TileValue a = k.load("a", new Access(List.of(kv, blockStart(0, bm)), List.of(1, 0)), List.of(bm, bk));
+			TileValue x = k.load("x", walk(blockStart(0, bm), kv), List.of(bm, bk));
+			TileValue b = k.load("b", walk(kv, blockStart(1, bn)), List.of(bk, bn));
+			TileValue d = k.dot(x, b, k.dot(x, b, c.get(1)));
+			return List.of(k.dot(a, b, c.get(0)), d);
+		});
+		Access at = walk(blockStart(0, bm), blockStart(1, bn));
+		k.store("c", at, out.get(0));
+		k.store("d", at, out.get(1));
+		return fb.build();
+	}
+
+	@Test
+	void streamedAndSharedDotOperandsMatchTheInterpreter() {
+		Random rnd = new Random(33);
+		for (long[] s : new long[][] { { 1, 16, 1 }, { 47, 50, 29 }, { 23, 32, 40 }, { 70, 97, 33 } }) {
+			long m = s[0], n = s[1], kk = s[2];
+			Map<String, NdArray> in = Map.of("a", random(rnd, DType.F32, kk, m), "x", random(rnd, DType.F32, m, kk), "b",
+					random(rnd, DType.F32, kk, n));
+			Map<String, Long> dims = Map.of("M", m, "N", n, "K", kk);
+			TileFunction f = matmulStreamedOperands(46, 32, 8);
+			Map<String, double[]> host = runHost(f, in, dims);
+			String what = "mms " + m + "x" + n + "x" + kk;
+			assertClose(interp(f, in, dims, "c"), host.get("c"), 1e-5, what + " c");
+			assertClose(interp(f, in, dims, "d"), host.get("d"), 1e-5, what + " d");
 		}
 	}
 
