@@ -90,7 +90,10 @@ class IncrementalParseEquivalenceTest {
 		System.out.printf("IncrementalParseEquivalenceTest: %d edits, %d updated in place, %d by a full parse; of the %d edits between texts"
 				+ " without syntax errors %d were updated in place%n", STEPS.get(), INCREMENTAL.get(), STEPS.get() - INCREMENTAL.get(), CLEAN.get(),
 				CLEAN_INCREMENTAL.get());
-		assertTrue(CLEAN.get() >= 1000, "only " + CLEAN.get() + " edits between texts without syntax errors");
+		if (!System.getProperty("forge.incremental.only", "").isEmpty()) {
+			return; // a few files: too few edits for the proportions below
+		}
+		assertTrue(CLEAN.get() >= 10 * EDITS, "only " + CLEAN.get() + " edits between texts without syntax errors");
 		assertTrue(CLEAN_INCREMENTAL.get() * 10 >= CLEAN.get() * 6,
 				"only " + CLEAN_INCREMENTAL.get() + " of " + CLEAN.get() + " edits between texts without syntax errors were updated in place");
 	}
