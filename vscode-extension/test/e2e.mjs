@@ -328,7 +328,7 @@ function forgeLogTail() {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/Forge.*\.log$/.test(e.name)) found.push(p);
+      else if (/Forge.*\.log$/.test(e.name) || e.name === 'exthost.log' || e.name === 'remoteexthost.log') found.push(p);
     }
   };
   try {
@@ -336,9 +336,12 @@ function forgeLogTail() {
   } catch {
     return '';
   }
-  return found
-    .map((f) => `--- ${path.relative(dirs.userData, f)}\n${fs.readFileSync(f, 'utf8').split('\n').slice(-40).join('\n')}`)
-    .join('\n');
+  // Of the extension hosts' logs only warnings and errors (a command that is not found, a failed activation).
+  const lines = (f) => {
+    const all = fs.readFileSync(f, 'utf8').split('\n');
+    return /exthost\.log$/.test(f) ? all.filter((l) => /\[(warning|error)\]/.test(l)).slice(-20) : all.slice(-40);
+  };
+  return found.map((f) => `--- ${path.relative(dirs.userData, f)}\n${lines(f).join('\n')}`).join('\n');
 }
 
 /** The text of the editor whose active tab's label contains `name`, once it has text. */
@@ -401,7 +404,10 @@ async function clickLens(page, file, defLine, word, title) {
     }
     return found;
   }, 30000);
-  await links.nth(best.i).click();
+  const link = links.nth(best.i);
+  const label = `'${await link.innerText()}' (lens ${best.i} at y=${Math.round(best.b.y)}, def at y=${Math.round(def.y)})`;
+  await link.click();
+  return label;
 }
 
 /** The text of the visible notification toasts. */
@@ -764,11 +770,13 @@ async function main() {
   if (state.serverCommands.includes('forge.run')) {
     await check('the Run lens of linear shows forge run\'s summary and its output in the Forge channel', async () => {
       await openFile(page, 'matmul.forge');
-      await clickLens(page, 'matmul.forge', 'def linear(', 'linear', 'Run');
+      const clicked = await clickLens(page, 'matmul.forge', 'def linear(', 'linear', 'Run');
+      let seen = [];
       const toast = await waitFor('a notification with the summary of the run', async () => {
         const t = await toasts(page);
+        seen = t;
         return t.find((x) => /Forge: linear: /.test(x));
-      }, 120000);
+      }, 120000).catch((e) => fail(`${e.message}; clicked ${clicked}; toasts: ${JSON.stringify(seen).slice(0, 600)}`));
       const out = await waitFor('the run in the Forge output', async () => {
         const t = (await page.locator('.part.panel .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
         return t.includes('--- linear:') ? t : undefined;
