@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Language-server latencies, measured as an editor sees them over stdio (run: bench/lsp_latency.py).
 
-Start-up to the initialize reply, diagnostics after an edit of a 2,000-line file, hover, the server's
-CPU time per edit (steadier than latencies on a busy machine) and its resident memory. Goals:
+Start-up to the initialize reply and to the opened file's first diagnostics, diagnostics after an edit of
+a 2,000-line file (the first edits, while the JIT compiles, reported apart), hover, the server's CPU time
+per edit (steadier than latencies on a busy machine) and its resident memory. Goals:
 diagnostics and hover p95 <= 50 ms, start-up < 1.5 s. `--forge PATH` runs another build's launcher
 (for A/B runs of two servers under the same load)."""
 import json, os, re, subprocess, sys, tempfile, threading, time
@@ -11,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 FORGE = os.path.join(ROOT, "forge")
+WARMUP, MEASURED = 20, 200  # edits: the JIT's warm-up, then the measured ones (200 make a steadier p95 than 60)
 
 
 def cpu_seconds(pid):
@@ -82,13 +84,15 @@ def main():
     c = Client(workspace)
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "forge", "version": 1, "text": text}})
     c.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
+    first_diagnostics = time.time() - c.t0
     lines = text.split("\n")
     target = next(i for i, l in enumerate(lines) if "h @ wq" in l)
     hovered = next(i for i, l in enumerate(lines) if l.strip().startswith("h = rmsnorm"))
-    diag, hover = [], []
+    diag, hover, cold = [], [], []
     cpu_start = None
-    for version in range(2, 72):
-        if version == 12:
+    for version in range(2, 2 + WARMUP + MEASURED):
+        measured = version >= 2 + WARMUP
+        if version == 2 + WARMUP:
             cpu_start = cpu_seconds(c.p.pid)
         # An edit that changes a shape and back, so each round publishes new diagnostics.
         edited = list(lines)
@@ -98,12 +102,12 @@ def main():
         t = time.time()
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": body}]})
         c.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri)
-        if version >= 12:  # the first ten edits warm the JIT up; an editor session is long-lived
-            diag.append((time.time() - t) * 1000)
+        # The first edits warm the JIT up (reported apart); an editor session is long-lived.
+        (diag if measured else cold).append((time.time() - t) * 1000)
         t = time.time()
         col = lines[hovered].index("h = ")
         c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": hovered, "character": col}})
-        if version >= 12:
+        if measured:
             hover.append((time.time() - t) * 1000)
     cpu_per_edit = (cpu_seconds(c.p.pid) - cpu_start) * 1000 / len(diag)
     rss = int(open("/proc/%d/status" % c.p.pid).read().split("VmRSS:")[1].split()[0]) // 1024
@@ -111,7 +115,9 @@ def main():
     print("Forge language server: %d-line file, %d cores" % (text.count("\n"), os.cpu_count()))
     print("%-40s %10s %10s %10s" % ("measure", "median", "p95", "goal"))
     print("%-40s %9.0fms %10s %10s" % ("start-up to initialize reply", c.startup * 1000, "", "< 1500ms"))
-    print("%-40s %9.0fms %8.0fms %10s" % ("diagnostics after an edit (warm)", percentile(diag, 0.5), percentile(diag, 0.95), "p95 <= 50ms"))
+    print("%-40s %9.0fms" % ("start-up to the file's first diagnostics", first_diagnostics * 1000))
+    print("%-40s %9.0fms %8.0fms  (max %.0f ms)" % ("diagnostics, first %d edits (cold JIT)" % WARMUP, percentile(cold, 0.5), percentile(cold, 0.95), max(cold)))
+    print("%-40s %9.0fms %8.0fms %10s" % ("diagnostics after an edit (%d, warm)" % MEASURED, percentile(diag, 0.5), percentile(diag, 0.95), "p95 <= 50ms"))
     print("%-40s %9.0fms %8.0fms %10s" % ("hover (warm)", percentile(hover, 0.5), percentile(hover, 0.95), "p95 <= 50ms"))
     print("%-40s %9.0fms" % ("server CPU per edit + hover (mean)", cpu_per_edit))
     print("%-40s %8d MB" % ("server resident memory", rss))

@@ -149,6 +149,9 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	/** The chip description from `initializationOptions.target` or the `forge.target` setting. */
 	private volatile String target = "host";
 
+	/** What {@link #createServerCapabilities} answered, for the initialize reply. */
+	private volatile ServerCapabilities capabilities;
+
 	/**
 	 * A client without a folder (VS Code with a single file open) sends no root: Xtext needs one, so
 	 * the server gets an empty folder of its own; open files are still checked.
@@ -187,6 +190,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		capabilities.setCompletionProvider(new org.eclipse.lsp4j.CompletionOptions(false, List.of(".")));
 		capabilities.setCodeLensProvider(new CodeLensOptions(false));
 		capabilities.setExecuteCommandProvider(new ExecuteCommandOptions(List.of(RUN, PROFILE, SHOW_TILE_IR)));
+		this.capabilities = capabilities;
 		return capabilities;
 	}
 
@@ -357,7 +361,16 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		var window = params.getCapabilities() == null ? null : params.getCapabilities().getWindow();
 		clientProgress = window != null && Boolean.TRUE.equals(window.getWorkDoneProgress());
 		readTarget(params.getInitializationOptions());
-		return super.initialize(params);
+		CompletableFuture<InitializeResult> workspaceBuilt = super.initialize(params);
+		// Xtext 2.42 replies only after its first build of the whole workspace (seconds for a large one). The reply
+		// needs only the capabilities; the build stays queued as the first write, so every later request and
+		// notification still waits for it, and its diagnostics are published when it ends.
+		workspaceBuilt.whenComplete((result, failure) -> {
+			if (failure != null) {
+				System.err.println("forge lsp: the first build of the workspace failed: " + failure);
+			}
+		});
+		return CompletableFuture.completedFuture(new InitializeResult(capabilities));
 	}
 
 	@Override
