@@ -215,6 +215,13 @@ class DifferentialTest {
 				def f(x: Tensor["B", "R", "C", f32]) -> Tensor["B", "2*C-1", f32]:
 				    d = x[:, :, 1:] - x[:, :, :-1]
 				    return concat((x[:, 0], sum(d, axis=1)), axis=-1)
+				""", """
+				def f(x: Tensor["R", "16*C", f32]) -> Tensor["R", "16*C", f32]:
+				    g = gelu(x * 3.0)
+				    return softmax(x * 3.0, axis=-1) + g / sum(g, axis=-1, keepdims=True)
+				""", """
+				def f(x: Tensor["R", "16*C", f32]) -> Tensor["R", "16*C", f32]:
+				    return softmax(x * 3.0, axis=-1)
 				""" };
 		List<String> failures = new ArrayList<>();
 		for (String program : programs) {

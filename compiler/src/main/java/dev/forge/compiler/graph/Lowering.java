@@ -931,7 +931,9 @@ public final class Lowering {
 				Value shifted = builder.binary(BinaryKind.SUB, x, m, at);
 				Value e = builder.unary(UnaryKind.EXP, shifted, at);
 				Value s = builder.reduce(ReduceKind.SUM, e, axis, true, at);
-				Value y = name.equals("softmax") ? builder.binary(BinaryKind.DIV, e, s, at)
+				// e * (1 / s): one division per row instead of one per element.
+				Value y = name.equals("softmax")
+						? builder.binary(BinaryKind.MUL, e, builder.binary(BinaryKind.DIV, builder.constant(1, x.type().dtype(), at), s, at), at)
 						: builder.binary(BinaryKind.SUB, shifted, builder.unary(UnaryKind.LOG, s, at), at);
 				return new TensorOp(builder.cast(y, input.type().dtype(), at));
 			}

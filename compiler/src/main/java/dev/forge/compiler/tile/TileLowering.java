@@ -119,6 +119,9 @@ public final class TileLowering {
 		private int nextId;
 		private int nextLoop;
 		private KernelArg out;
+		/** A row kernel's value kept in the output between its last reduction pass and the output pass (see {@link #stashFor}). */
+		private Value stash;
+		private boolean stashWritten;
 
 		KernelBuilder(KernelGroup group, String outputBuffer) {
 			this.group = group;
@@ -257,11 +260,19 @@ public final class TileLowering {
 			System.arraycopy(blockIndices(rows), 0, origin, 0, n - 1);
 			size[n - 1] = block.get(n - 1);
 			Index width = dimIndex(space.get(n - 1), rangeOf(y));
+			Op.Reduce last = null;
+			for (Op op : group.ops()) {
+				if (op instanceof Op.Reduce r) {
+					last = r;
+				}
+			}
+			stash = yIsReduction || last == null ? null : stashFor(last, y);
 			for (Op op : group.ops()) {
 				if (op instanceof Op.Reduce r) {
 					computed.put(r.result(), reduction(r, width));
 				}
 			}
+			stashWritten = stash != null;
 			if (yIsReduction) {
 				TileValue v = computed.get(y);
 				List<Index> o = new ArrayList<>();
@@ -303,6 +314,9 @@ public final class TileLowering {
 			TileValue carried = value(accShape, dtype);
 			enterLoop();
 			TileValue x = expand(emit(r.x(), identity(n)), size);
+			if (r.x().equals(stash)) {
+				add(new Stmt.Store(out.name(), new Access(List.of(origin), range(n)), x, r.range()));
+			}
 			if (x.type().dtype() != dtype) {
 				x = def(new Stmt.Cast(value(x.type().shape(), dtype), x, r.range()));
 			}
@@ -337,6 +351,51 @@ public final class TileLowering {
 			return total;
 		}
 
+		/**
+		 * The operand of a row kernel's last reduction when the output pass would compute it again and it is
+		 * worth keeping instead: softmax's exp(x - max) feeds the sum and, scaled, is the output. The reduction
+		 * pass then also stores it in the output row, and the output pass reads it back (from cache: a row is
+		 * a few kB) instead of recomputing it. Only where a program is one thread (it reads its own stores) and
+		 * the value has the output's shape and dtype, and only for a value with a transcendental in it (an
+		 * elementwise chain of adds and multiplies is cheaper to recompute than to store and reload).
+		 */
+		private Value stashFor(Op.Reduce last, Value y) {
+			Value p = last.x();
+			if (group.tiling().warps() != 1 || inMemory(p) || !p.type().dims().equals(y.type().dims())
+					|| p.type().dtype() != y.type().dtype() || !costly(p, new java.util.HashSet<>())) {
+				return null;
+			}
+			return reaches(y, p, new java.util.HashSet<>()) ? p : null;
+		}
+
+		/** Whether computing {@code v} in the kernel takes a transcendental function. */
+		private boolean costly(Value v, java.util.Set<Value> seen) {
+			if (!seen.add(v) || inMemory(v) || computed.containsKey(v) || !(definitions.get(v) instanceof Op def)
+					|| def instanceof Op.Reduce) {
+				return false;
+			}
+			if (def instanceof Op.Unary u && switch (u.kind()) {
+				case EXP, LOG, TANH, SIGMOID, GELU, GELU_TANH, SILU -> true;
+				default -> false;
+			}) {
+				return true;
+			}
+			return def.operands().stream().anyMatch(o -> costly(o, seen));
+		}
+
+		/** Whether the output pass's computation of {@code from} uses {@code target} elementwise (no transposes). */
+		private boolean reaches(Value from, Value target, java.util.Set<Value> seen) {
+			if (from.equals(target)) {
+				return true;
+			}
+			boolean loaded = inMemory(from) && !from.equals(group.output());
+			if (!seen.add(from) || loaded || !(definitions.get(from) instanceof Op def) || def instanceof Op.Reduce
+					|| def instanceof Op.Transpose) {
+				return false;
+			}
+			return def.operands().stream().anyMatch(o -> reaches(o, target, seen));
+		}
+
 		private Integer[] shapeWithLast(int lead, int last) {
 			Integer[] s = new Integer[rank];
 			for (int t = 0; t < rank; t++) {
@@ -369,6 +428,10 @@ public final class TileLowering {
 			}
 			if (inMemory(v) && (v != group.output() || group.kind() == KernelGroup.Kind.COPY)) {
 				return load(v, place);
+			}
+			if (stashWritten && v.equals(stash) && Arrays.equals(place, identity(rank))) {
+				return def(new Stmt.Load(value(toList(size), v.type().dtype()), out.name(), new Access(List.of(origin), range(rank)), 0,
+						rangeOf(v)));
 			}
 			Op def = definitions.get(v);
 			DType dtype = v.type().dtype();
