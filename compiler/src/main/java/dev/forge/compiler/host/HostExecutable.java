@@ -46,6 +46,11 @@ public final class HostExecutable implements AutoCloseable {
 	private ExecutorService pool;
 	private int poolThreads;
 
+	/** TEMP buffers kept from one run to the next while the dims stay the same (see {@link #temp}). */
+	private Arena tempArena;
+	private Map<String, Long> tempDims;
+	private final Map<String, MemorySegment> temps = new HashMap<>();
+
 	private HostExecutable(TileFunction function, Jit jit) {
 		this.function = function;
 		this.jit = jit;
@@ -81,7 +86,7 @@ public final class HostExecutable implements AutoCloseable {
 	}
 
 	/** As {@link #run(Map, Map, int)}, adding each kernel's wall time to {@code kernelNanos[k]} when it is not null (for profiles). */
-	public void run(Map<String, MemorySegment> buffers, Map<String, Long> dims, int threads, long[] kernelNanos) {
+	public synchronized void run(Map<String, MemorySegment> buffers, Map<String, Long> dims, int threads, long[] kernelNanos) {
 		if (threads < 1) {
 			throw new IllegalArgumentException("threads must be positive: " + threads);
 		}
@@ -104,7 +109,7 @@ public final class HostExecutable implements AutoCloseable {
 						}
 						memory.put(b.name(), s);
 					}
-					case TEMP -> memory.put(b.name(), arena.allocate(Math.max(bytes, 1), 64));
+					case TEMP -> memory.put(b.name(), temp(b.name(), bytes, dims));
 					case DIM -> {
 						MemorySegment s = arena.allocate(8, 8);
 						writeScalar(s, b.dtype(), dim(b.dim(), dims, b.name()));
@@ -214,10 +219,32 @@ public final class HostExecutable implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * A TEMP buffer, allocated on the first run and kept while the dims stay the same, so that repeated
+	 * (timed) runs measure the kernels rather than allocating and zero-filling temporaries. Every temporary
+	 * is written by the kernel that produces it before any kernel reads it, so what a previous run left
+	 * there is never read.
+	 */
+	private MemorySegment temp(String name, long bytes, Map<String, Long> dims) {
+		if (!dims.equals(tempDims)) {
+			if (tempArena != null) {
+				tempArena.close();
+			}
+			tempArena = Arena.ofShared();
+			temps.clear();
+			tempDims = Map.copyOf(dims);
+		}
+		return temps.computeIfAbsent(name, n -> tempArena.allocate(Math.max(bytes, 1), 64));
+	}
+
 	@Override
 	public synchronized void close() {
 		if (pool != null) {
 			pool.shutdownNow();
+		}
+		if (tempArena != null) {
+			tempArena.close();
+			tempArena = null;
 		}
 		jit.close();
 	}
