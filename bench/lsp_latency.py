@@ -110,18 +110,18 @@ def main():
         if measured:
             hover.append((time.time() - t) * 1000)
     cpu_per_edit = (cpu_seconds(c.p.pid) - cpu_start) * 1000 / len(diag)
-    # Typing: a new line inserted one keystroke at a time, then deleted the same way; many of the states in
+    # Typing: a new line in a function body inserted one keystroke at a time, then deleted the same way; many of the states in
     # between do not parse ("z =", "rmsnorm(h @"), which the edit path handles differently.
-    typed, typing, syntax_errors = "    z = rmsnorm(h @ wq) * 2.0", [], 0
-    indent = lines[target][:len(lines[target]) - len(lines[target].lstrip())]
-    typed = indent + typed.lstrip()
+    typed, typing, syntax_errors = "z = rmsnorm(h) * 2.0", [], 0
+    indent = lines[hovered][:len(lines[hovered]) - len(lines[hovered].lstrip())]
+    typed = indent + typed
     states = [typed[:k] for k in range(len(indent) + 1, len(typed) + 1)]
     states += states[-2::-1] + [None]
     version = 2 + WARMUP + MEASURED
     for state in states:
         edited = list(lines)
         if state is not None:
-            edited.insert(target + 1, state)
+            edited.insert(hovered + 1, state)  # after "h = rmsnorm(...)", a one-line statement
         t = time.time()
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
                                             "contentChanges": [{"text": "\n".join(edited)}]})
