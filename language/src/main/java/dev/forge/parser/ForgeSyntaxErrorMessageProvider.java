@@ -117,7 +117,7 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 
 	/** {@code atLineEnd}: the parser stopped at a NL, a dedent or the end of file, which inside brackets only the end of file produces. */
 	private SyntaxErrorMessage bracketProblem(String text, int offset, boolean atLineEnd) {
-		List<BracketScan.Problem> problems = BracketScan.problems(text);
+		List<BracketScan.Problem> problems = problemsOf(text);
 		for (BracketScan.Problem p : problems) {
 			if (!p.isUnclosedOpener() && p.offset() == offset) {
 				if (p.openerOffset() == null) {
@@ -256,26 +256,66 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 				.replace("mismatched character", "unexpected character").replace("expecting", "expected");
 	}
 
+	/**
+	 * The bracket problems and line starts of the text being parsed, computed once per parse and thread: a
+	 * recovery can report hundreds of errors, and each message looks at brackets and lines.
+	 */
+	private record Scan(String text, List<BracketScan.Problem> problems, int[] lineStarts) {
+	}
+
+	private static final ThreadLocal<Scan> LAST_SCAN = new ThreadLocal<>();
+
+	private static Scan scanOf(String text) {
+		Scan last = LAST_SCAN.get();
+		if (last != null && last.text() == text) {
+			return last;
+		}
+		int lines = 1;
+		for (int i = 0; i < text.length(); i++) {
+			if (text.charAt(i) == '\n') {
+				lines++;
+			}
+		}
+		int[] starts = new int[lines];
+		for (int i = 0, line = 1; i < text.length(); i++) {
+			if (text.charAt(i) == '\n') {
+				starts[line++] = i + 1;
+			}
+		}
+		Scan scan = new Scan(text, BracketScan.problems(text), starts);
+		LAST_SCAN.set(scan);
+		return scan;
+	}
+
+	private static List<BracketScan.Problem> problemsOf(String text) {
+		return scanOf(text).problems();
+	}
+
 	private static String sourceText(IParserErrorContext context) {
 		INode node = context.getCurrentNode();
 		return node == null || node.getRootNode() == null ? "" : node.getRootNode().getText();
 	}
 
+	/** The 1-based line of {@code offset}: how many lines start at or before it. */
 	static int lineOf(String text, int offset) {
-		int line = 1;
-		for (int i = 0; i < Math.min(offset, text.length()); i++) {
-			if (text.charAt(i) == '\n') {
-				line++;
+		int[] starts = scanOf(text).lineStarts();
+		int o = Math.min(Math.max(offset, 0), text.length());
+		int lo = 0;
+		int hi = starts.length - 1;
+		while (lo < hi) {
+			int mid = (lo + hi + 1) >>> 1;
+			if (starts[mid] <= o) {
+				lo = mid;
+			} else {
+				hi = mid - 1;
 			}
 		}
-		return line;
+		return lo + 1;
 	}
 
 	static String position(String text, int offset) {
-		int lineStart = text.lastIndexOf('\n', Math.max(0, offset - 1)) + 1;
-		if (offset == 0) {
-			lineStart = 0;
-		}
-		return lineOf(text, offset) + ":" + (offset - lineStart + 1);
+		int line = lineOf(text, offset);
+		int lineStart = offset == 0 ? 0 : scanOf(text).lineStarts()[line - 1];
+		return line + ":" + (offset - lineStart + 1);
 	}
 }
