@@ -125,7 +125,8 @@ public class ForgeResource extends LazyLinkingResource {
 		return node.getSyntaxErrorMessage() != null && isLexicalCode(node.getSyntaxErrorMessage().getIssueCode());
 	}
 
-	private static boolean isLexicalCode(String code) {
+	/** Errors of the lexer: they are reported before any parser error, wherever they are. */
+	static boolean isLexicalCode(String code) {
 		return IssueCodes.UNTERMINATED_STRING.equals(code) || IssueCodes.INVALID_CHARACTER.equals(code) || IssueCodes.TOO_DEEP.equals(code);
 	}
 }

@@ -141,7 +141,7 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 		int headerStart = previousCodeLineStart(text, offset);
 		String word = firstWord(text, headerStart);
 		String what = BLOCK_OPENERS.contains(word) ? "'" + word + "'" : "':'";
-		return new SyntaxErrorMessage("expected an indented block after " + what + " on line " + lineOf(text, headerStart),
+		return new SyntaxErrorMessage("expected an indented block after " + what + " on line " + (LINE_BASE.get() + lineOf(text, headerStart)),
 				IssueCodes.EXPECTED_INDENTED_BLOCK);
 	}
 
@@ -296,6 +296,20 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 		return node == null || node.getRootNode() == null ? "" : node.getRootNode().getText();
 	}
 
+	/** Lines before the text being parsed, when it is a part of a file (TopLevelReparser): messages name the file's lines. */
+	private static final ThreadLocal<Integer> LINE_BASE = ThreadLocal.withInitial(() -> 0);
+
+	/** Runs {@code parse} with messages counting {@code lines} lines before the text it parses. */
+	static <T> T withLineBase(int lines, java.util.function.Supplier<T> parse) {
+		int before = LINE_BASE.get();
+		LINE_BASE.set(lines);
+		try {
+			return parse.get();
+		} finally {
+			LINE_BASE.set(before);
+		}
+	}
+
 	/** The 1-based line of {@code offset}: how many lines start at or before it. */
 	static int lineOf(String text, int offset) {
 		int[] starts = scanOf(text).lineStarts();
@@ -316,6 +330,6 @@ public class ForgeSyntaxErrorMessageProvider extends SyntaxErrorMessageProvider 
 	static String position(String text, int offset) {
 		int line = lineOf(text, offset);
 		int lineStart = offset == 0 ? 0 : scanOf(text).lineStarts()[line - 1];
-		return line + ":" + (offset - lineStart + 1);
+		return (LINE_BASE.get() + line) + ":" + (offset - lineStart + 1);
 	}
 }

@@ -60,10 +60,12 @@ public final class TopLevelReparser {
 		private final int firstStatement;
 		private final List<EObject> oldStatements;
 		private final List<EObject> newStatements;
+		/** The end of the re-parsed part in the new text when it has syntax errors, else -1. */
+		private final int errorPartEnd;
 		private boolean applied;
 
 		private Plan(IParseResult previous, String newText, int start, int firstChild, List<AbstractNode> oldNodes, List<AbstractNode> newNodes,
-				int firstStatement, List<EObject> oldStatements, List<EObject> newStatements) {
+				int firstStatement, List<EObject> oldStatements, List<EObject> newStatements, int errorPartEnd) {
 			this.previous = previous;
 			this.newText = newText;
 			this.start = start;
@@ -73,6 +75,7 @@ public final class TopLevelReparser {
 			this.firstStatement = firstStatement;
 			this.oldStatements = oldStatements;
 			this.newStatements = newStatements;
+			this.errorPartEnd = errorPartEnd;
 		}
 
 		/** The top-level statements (module body elements) the splice replaces, in order. */
@@ -120,7 +123,24 @@ public final class TopLevelReparser {
 				splicer.renumber(root);
 			}
 			splicer.setCompleteContent(root, newText);
-			return new ParseResult(module, root, false);
+			return errorPartEnd >= 0 ? new LocalErrors(module, root, start, errorPartEnd) : new ParseResult(module, root, false);
+		}
+	}
+
+	/**
+	 * A parse result whose syntax errors all lie inside top-level statements that were re-parsed on their
+	 * own, each from a clean start with no bracket or string left open at its end: the statements around
+	 * them are exactly what a full parse gives, so a later edit can still be spliced.
+	 */
+	public static final class LocalErrors extends ParseResult {
+		/** The text of the re-parsed part that holds them; an error may show in a later statement of it than its cause. */
+		private final int partStart;
+		private final int partEnd;
+
+		LocalErrors(EObject root, ICompositeNode rootNode, int partStart, int partEnd) {
+			super(root, rootNode, true);
+			this.partStart = partStart;
+			this.partEnd = partEnd;
 		}
 	}
 
@@ -128,9 +148,19 @@ public final class TopLevelReparser {
 	 * A plan to bring {@code previous} to {@code newText} by re-parsing the top-level statements the
 	 * change touches, or null where only a full parse is certain to give the right result. Parses the
 	 * part; changes nothing until {@link Plan#apply()}.
+	 *
+	 * <p>A part that does not parse (typing passes through such states: {@code z =}, {@code f(x) *}) is
+	 * spliced too when its errors cannot reach past it: it is widened by the next statement, so that the
+	 * parser meets the same tokens after the error as in the whole file, no bracket is left open in it
+	 * and no error is a lexical one (those reach the lines after them). Only the first syntax error of a
+	 * file is reported, and a full parse meets the first error in the same statement, with the same tokens
+	 * before and after it; its messages count lines from the part's place in the file. The syntax tree
+	 * around the error is the part's own recovery, which may differ from what a full parse's recovery
+	 * makes of the rest of the file; every statement without an error is exactly a full parse's.
 	 */
 	public static Plan plan(IParser parser, IParseResult previous, String newText) {
-		if (previous == null || previous.hasSyntaxErrors() || !(previous.getRootASTElement() instanceof Module module)) {
+		if (previous == null || !(previous.getRootASTElement() instanceof Module module)
+				|| previous.hasSyntaxErrors() && !(previous instanceof LocalErrors)) {
 			return null;
 		}
 		ICompositeNode root = previous.getRootNode();
@@ -167,32 +197,80 @@ public final class TopLevelReparser {
 		if (first < 0 || last < first) {
 			return null;
 		}
+		if (previous instanceof LocalErrors errors) {
+			// The part that held the previous errors is re-parsed whole: whatever caused them may have changed.
+			for (int i = 0; i < children.size(); i++) {
+				INode child = children.get(i);
+				if (child.getTotalEndOffset() > errors.partStart && child.getTotalOffset() < errors.partEnd) {
+					first = Math.min(first, i);
+					last = Math.max(last, i);
+				}
+			}
+		}
 		int start = children.get(first).getTotalOffset();
-		int oldEnd = children.get(last).getTotalEndOffset();
-		if (start > lo || oldEnd < hi) {
+		if (start > lo || children.get(last).getTotalEndOffset() < hi) {
 			return null;
 		}
-		List<AbstractNode> oldNodes = new ArrayList<>();
 		int statementsBefore = 0;
-		for (int i = 0; i < children.size(); i++) {
-			INode child = children.get(i);
-			if (i >= first && i <= last) {
-				if (!isStatement(child) && !isHiddenLeaf(child)) {
-					return null;
-				}
-				oldNodes.add((AbstractNode) child);
-			} else if (i < first && isStatement(child)) {
+		for (int i = 0; i < first; i++) {
+			if (isStatement(children.get(i))) {
 				statementsBefore++;
 			}
 		}
-		int newEnd = oldEnd + newLength - oldLength;
+		Plan plan = planRun(parser, previous, module, children, newText, first, last, start, statementsBefore, false, 0);
+		if (plan != null) {
+			return plan;
+		}
+		// The part may not parse: widen it by the next statement and count lines from its place in the file.
+		int next = last + 1;
+		while (next < children.size() && !isStatement(children.get(next))) {
+			next++;
+		}
+		int lines = 0;
+		for (int i = 0; i < start; i++) {
+			if (newText.charAt(i) == '\n') {
+				lines++;
+			}
+		}
+		return planRun(parser, previous, module, children, newText, first, Math.min(next, children.size() - 1), start, statementsBefore, true,
+				lines);
+	}
+
+	/**
+	 * Re-parses children [first, last] of the root as they read in {@code newText}; a plan, or null. With
+	 * {@code withErrors} a part with syntax errors is accepted when they are local (see {@link #plan}); its
+	 * messages then count lines from {@code lineBase}, the lines before the part.
+	 */
+	private static Plan planRun(IParser parser, IParseResult previous, Module module, List<INode> children, String newText, int first,
+			int last, int start, int statementsBefore, boolean withErrors, int lineBase) {
+		ICompositeNode root = previous.getRootNode();
+		int oldLength = root.getTotalLength();
+		int oldEnd = children.get(last).getTotalEndOffset();
+		List<AbstractNode> oldNodes = new ArrayList<>();
+		for (int i = first; i <= last; i++) {
+			INode child = children.get(i);
+			if (!isStatement(child) && !isHiddenLeaf(child)) {
+				return null;
+			}
+			oldNodes.add((AbstractNode) child);
+		}
+		int newEnd = oldEnd + newText.length() - oldLength;
+		if (newEnd < start || newEnd > newText.length()) {
+			return null;
+		}
+		String partText = newText.substring(start, newEnd);
 		IParseResult part;
 		try {
-			part = parser.parse(new StringReader(newText.substring(start, newEnd)));
+			part = withErrors ? ForgeSyntaxErrorMessageProvider.withLineBase(lineBase, () -> parser.parse(new StringReader(partText)))
+					: parser.parse(new StringReader(partText));
 		} catch (RuntimeException e) {
 			return null;
 		}
-		if (part == null || part.hasSyntaxErrors() || !(part.getRootASTElement() instanceof Module partModule) || part.getRootNode() == null) {
+		if (part == null || !(part.getRootASTElement() instanceof Module partModule) || part.getRootNode() == null) {
+			return null;
+		}
+		boolean partErrors = part.hasSyntaxErrors();
+		if (partErrors && (!withErrors || !localErrors(part, partText, newText, start))) {
 			return null;
 		}
 		List<AbstractNode> newNodes = new ArrayList<>();
@@ -228,7 +306,39 @@ public final class TopLevelReparser {
 		if (statementCount != module.getBody().size() || newStatements.size() != partModule.getBody().size()) {
 			return null;
 		}
-		return new Plan(previous, newText, start, first, oldNodes, newNodes, statementsBefore, oldStatements, newStatements);
+		// The previous errors were all in the part (see plan): the result has the part's errors or none.
+		return new Plan(previous, newText, start, first, oldNodes, newNodes, statementsBefore, oldStatements, newStatements,
+				partErrors ? newEnd : -1);
+	}
+
+	/**
+	 * Whether a part's syntax errors stay inside it: no lexical error (an unterminated string reaches past
+	 * its line); the bracket problems of the whole file are exactly the part's (a bracket the part leaves
+	 * open is never closed later either, and the messages about brackets come from that scan); and the
+	 * parser stopped before the end of the part (at its end it would have gone on into the next statements
+	 * in a full parse, inside the open bracket).
+	 */
+	private static boolean localErrors(IParseResult part, String partText, String newText, int start) {
+		List<BracketScan.Problem> own = BracketScan.problems(partText);
+		List<BracketScan.Problem> whole = BracketScan.problems(newText);
+		if (whole.size() != own.size()) {
+			return false;
+		}
+		for (int i = 0; i < own.size(); i++) {
+			BracketScan.Problem a = own.get(i);
+			BracketScan.Problem b = whole.get(i);
+			if (a.bracket() != b.bracket() || a.offset() + start != b.offset() || !java.util.Objects.equals(a.expectedCloser(), b.expectedCloser())
+					|| (a.openerOffset() == null ? b.openerOffset() != null : b.openerOffset() == null || a.openerOffset() + start != b.openerOffset())) {
+				return false;
+			}
+		}
+		for (INode error : part.getSyntaxErrors()) {
+			if (error.getSyntaxErrorMessage() == null || ForgeResource.isLexicalCode(error.getSyntaxErrorMessage().getIssueCode())
+					|| error.getTotalOffset() >= partText.length()) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static final int CHUNK = 256;

@@ -49,7 +49,9 @@ import dev.forge.types.TypeSystem;
  * with a fresh full parse of the same text: the syntax tree (AstPrinter), every node of the node model
  * (kind, grammar element, offset, length, text, semantic element), the diagnostics the server would
  * publish (severity, code, message, offset, length, line, column) and the type checker's result (the
- * type of every expression, what every name refers to, every signature). Where the in-place update
+ * type of every expression, what every name refers to, every signature); for a text with a syntax error,
+ * which an in-place update may splice when the error stays in its statement, the published diagnostics
+ * (the one syntax error) and the text. Where the in-place update
  * declines, the file is reloaded as the builder does, so later edits start again from a full parse.
  *
  * <p>Seeded per file: {@code -Dforge.incremental.seed=S} and {@code -Dforge.incremental.edits=N}
@@ -69,6 +71,8 @@ class IncrementalParseEquivalenceTest {
 	/** Edits from a text without syntax errors to another, and how many of those were updated in place. */
 	private static final AtomicInteger CLEAN = new AtomicInteger();
 	private static final AtomicInteger CLEAN_INCREMENTAL = new AtomicInteger();
+	/** Edits to a text with a syntax error that were updated in place (the error stayed in its statement). */
+	private static final AtomicInteger ERRORS_INCREMENTAL = new AtomicInteger();
 
 	private final ForgeResourceValidator validator = ForgeLanguage.injector().getInstance(ForgeResourceValidator.class);
 	private final TypeSystem types = ForgeLanguage.injector().getInstance(TypeSystem.class);
@@ -84,18 +88,100 @@ class IncrementalParseEquivalenceTest {
 		return files.stream().filter(f -> f.toString().contains(only)).map(f -> DynamicTest.dynamicTest(Sources.ROOT.relativize(f).toString(), () -> editSequence(f)));
 	}
 
+	/**
+	 * What an editor sends most: a line typed into a function body one keystroke at a time and deleted the
+	 * same way, through states that do not parse ("z =", "max(y,", "[0] *"); each compared as above.
+	 */
+	@TestFactory
+	Stream<DynamicTest> typingALineThroughSyntaxErrors() {
+		return Sources.forgeFiles(Sources.ROOT.resolve("samples")).stream()
+				.map(f -> DynamicTest.dynamicTest(Sources.ROOT.relativize(f).toString(), () -> typeALine(f)));
+	}
+
+	private void typeALine(Path file) {
+		String original = Sources.read(file);
+		List<String> lines = List.of(original.split("\n", -1));
+		// After the first one-line assignment in a function body.
+		int at = -1;
+		for (int i = 0; i < lines.size() && at < 0; i++) {
+			String line = lines.get(i);
+			if (line.startsWith("    ") && !line.startsWith("     ") && line.contains(" = ") && !line.strip().startsWith("#")
+					&& BracketCount.balanced(line)) {
+				at = i;
+			}
+		}
+		if (at < 0) {
+			return;
+		}
+		String typed = "    z = max(y, axis=-1) + (x @ w)[0] * 2.0";
+		List<String> states = new ArrayList<>();
+		for (int k = 5; k <= typed.length(); k++) {
+			states.add(typed.substring(0, k));
+		}
+		for (int k = typed.length() - 1; k >= 5; k--) {
+			states.add(typed.substring(0, k));
+		}
+		states.add(null);
+		URI uri = URI.createFileURI(file.toAbsolutePath().toString());
+		XtextResourceSet set = ForgeLanguage.injector().getInstance(XtextResourceSet.class);
+		ForgeResource live = load(set, uri, original);
+		int step = 0;
+		for (String state : states) {
+			List<String> edited = new ArrayList<>(lines);
+			if (state != null) {
+				edited.add(at + 1, state);
+			}
+			String text = String.join("\n", edited);
+			boolean incremental = live.updateIncrementally(text);
+			if (!incremental) {
+				set.getResources().remove(live);
+				live.unload();
+				live = load(set, uri, text);
+			}
+			STEPS.incrementAndGet();
+			if (incremental) {
+				INCREMENTAL.incrementAndGet();
+				if (live.getParseResult().hasSyntaxErrors()) {
+					ERRORS_INCREMENTAL.incrementAndGet();
+				}
+			}
+			XtextResource fresh = load(ForgeLanguage.injector().getInstance(XtextResourceSet.class), uri, text);
+			String context = file + " (typing step " + step++ + ": '" + state + "', " + (incremental ? "in place" : "full parse") + ")";
+			try {
+				compare(live, fresh, context, text);
+			} catch (RuntimeException e) {
+				throw new AssertionError(context + ": " + e, e);
+			}
+		}
+	}
+
+	/** Brackets of one line. */
+	private static final class BracketCount {
+		static boolean balanced(String line) {
+			int depth = 0;
+			for (char c : line.toCharArray()) {
+				depth += c == '(' || c == '[' || c == '{' ? 1 : c == ')' || c == ']' || c == '}' ? -1 : 0;
+				if (depth < 0) {
+					return false;
+				}
+			}
+			return depth == 0;
+		}
+	}
+
 	@AfterAll
 	static void enoughWentTheIncrementalWay() {
 		// Without this the test could pass by never taking the path it is about.
 		System.out.printf("IncrementalParseEquivalenceTest: %d edits, %d updated in place, %d by a full parse; of the %d edits between texts"
-				+ " without syntax errors %d were updated in place%n", STEPS.get(), INCREMENTAL.get(), STEPS.get() - INCREMENTAL.get(), CLEAN.get(),
-				CLEAN_INCREMENTAL.get());
-		if (!System.getProperty("forge.incremental.only", "").isEmpty()) {
-			return; // a few files: too few edits for the proportions below
+				+ " without syntax errors %d were updated in place; %d edits to a text with a syntax error were updated in place%n", STEPS.get(),
+				INCREMENTAL.get(), STEPS.get() - INCREMENTAL.get(), CLEAN.get(), CLEAN_INCREMENTAL.get(), ERRORS_INCREMENTAL.get());
+		if (!System.getProperty("forge.incremental.only", "").isEmpty() || CLEAN.get() == 0 && STEPS.get() < 1000) {
+			return; // a few files, or only the typing test: too few random edits for the proportions below
 		}
 		assertTrue(CLEAN.get() >= 10 * EDITS, "only " + CLEAN.get() + " edits between texts without syntax errors");
 		assertTrue(CLEAN_INCREMENTAL.get() * 10 >= CLEAN.get() * 6,
 				"only " + CLEAN_INCREMENTAL.get() + " of " + CLEAN.get() + " edits between texts without syntax errors were updated in place");
+		assertTrue(ERRORS_INCREMENTAL.get() * 10 >= EDITS, "only " + ERRORS_INCREMENTAL.get() + " edits to a text with a syntax error were updated in place");
 	}
 
 	private void editSequence(Path file) {
@@ -130,6 +216,9 @@ class IncrementalParseEquivalenceTest {
 			STEPS.incrementAndGet();
 			if (incremental) {
 				INCREMENTAL.incrementAndGet();
+				if (live.getParseResult().hasSyntaxErrors()) {
+					ERRORS_INCREMENTAL.incrementAndGet();
+				}
 			}
 			XtextResource fresh = load(ForgeLanguage.injector().getInstance(XtextResourceSet.class), uri, text);
 			if (wasClean && !fresh.getParseResult().hasSyntaxErrors()) {
@@ -150,6 +239,12 @@ class IncrementalParseEquivalenceTest {
 
 	private void compare(XtextResource live, XtextResource fresh, String context, String text) {
 		assertEquals(text, live.getParseResult().getRootNode().getText(), "text of " + context);
+		assertEquals(fresh.getParseResult().hasSyntaxErrors(), live.getParseResult().hasSyntaxErrors(), "syntax errors or none in " + context);
+		if (fresh.getParseResult().hasSyntaxErrors()) {
+			// A text with a syntax error gets that one error; the tree around it is each parse's own recovery.
+			same(diagnostics(fresh), diagnostics(live), "diagnostics of " + context);
+			return;
+		}
 		same(List.of(AstPrinter.print(fresh.getContents().get(0)).split("\n")), List.of(AstPrinter.print(live.getContents().get(0)).split("\n")),
 				"syntax tree of " + context);
 		same(nodes(fresh), nodes(live), "node model of " + context);
