@@ -132,19 +132,9 @@ class IncrementalParseEquivalenceTest {
 				edited.add(at + 1, state);
 			}
 			String text = String.join("\n", edited);
-			boolean incremental = live.updateIncrementally(text);
-			if (!incremental) {
-				set.getResources().remove(live);
-				live.unload();
-				live = load(set, uri, text);
-			}
-			STEPS.incrementAndGet();
-			if (incremental) {
-				INCREMENTAL.incrementAndGet();
-				if (live.getParseResult().hasSyntaxErrors()) {
-					ERRORS_INCREMENTAL.incrementAndGet();
-				}
-			}
+			Updated updated = update(live, set, uri, text);
+			live = updated.live();
+			boolean incremental = updated.inPlace();
 			XtextResource fresh = load(ForgeLanguage.injector().getInstance(XtextResourceSet.class), uri, text);
 			String context = file + " (typing step " + step++ + ": '" + state + "', " + (incremental ? "in place" : "full parse") + ")";
 			try {
@@ -153,6 +143,29 @@ class IncrementalParseEquivalenceTest {
 				throw new AssertionError(context + ": " + e, e);
 			}
 		}
+	}
+
+	/** The live resource after an edit, and whether the edit was made in place. */
+	private record Updated(ForgeResource live, boolean inPlace) {
+	}
+
+	/** Brings {@code live} to {@code text} as the server's builder does (in place, else a reload), and counts how. */
+	private static Updated update(ForgeResource live, XtextResourceSet set, URI uri, String text) {
+		boolean inPlace = live.updateIncrementally(text);
+		ForgeResource now = live;
+		if (!inPlace) {
+			set.getResources().remove(live);
+			live.unload();
+			now = load(set, uri, text);
+		}
+		STEPS.incrementAndGet();
+		if (inPlace) {
+			INCREMENTAL.incrementAndGet();
+			if (now.getParseResult().hasSyntaxErrors()) {
+				ERRORS_INCREMENTAL.incrementAndGet();
+			}
+		}
+		return new Updated(now, inPlace);
 	}
 
 	/** Brackets of one line. */
@@ -207,19 +220,9 @@ class IncrementalParseEquivalenceTest {
 			previous = text;
 			text = next;
 			boolean wasClean = !live.getParseResult().hasSyntaxErrors();
-			boolean incremental = live.updateIncrementally(text);
-			if (!incremental) {
-				set.getResources().remove(live);
-				live.unload();
-				live = load(set, uri, text);
-			}
-			STEPS.incrementAndGet();
-			if (incremental) {
-				INCREMENTAL.incrementAndGet();
-				if (live.getParseResult().hasSyntaxErrors()) {
-					ERRORS_INCREMENTAL.incrementAndGet();
-				}
-			}
+			Updated updated = update(live, set, uri, text);
+			live = updated.live();
+			boolean incremental = updated.inPlace();
 			XtextResource fresh = load(ForgeLanguage.injector().getInstance(XtextResourceSet.class), uri, text);
 			if (wasClean && !fresh.getParseResult().hasSyntaxErrors()) {
 				CLEAN.incrementAndGet();
