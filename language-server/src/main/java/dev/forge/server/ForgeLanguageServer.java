@@ -364,9 +364,12 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		CompletableFuture<InitializeResult> workspaceBuilt = super.initialize(params);
 		// Xtext 2.42 replies only after its first build of the whole workspace (seconds for a large one). The reply
 		// needs only the capabilities; the build stays queued as the first write, so every later request and
-		// notification still waits for it, and its diagnostics are published when it ends.
+		// notification still waits for it (a later write cancels its result, never the build: Xtext runs a
+		// write's non-cancellable part, here the whole build, in any case), and its diagnostics are published.
 		workspaceBuilt.whenComplete((result, failure) -> {
-			if (failure != null) {
+			// A request that arrives during the build cancels only this future: the build itself always runs.
+			if (failure != null && !(failure instanceof java.util.concurrent.CancellationException)
+					&& !(failure.getCause() instanceof java.util.concurrent.CancellationException)) {
 				System.err.println("forge lsp: the first build of the workspace failed: " + failure);
 			}
 		});

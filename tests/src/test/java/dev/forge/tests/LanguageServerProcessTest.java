@@ -712,11 +712,15 @@ class LanguageServerProcessTest {
 		diagnostics.clear();
 		firstDiagnostics.clear();
 		start(List.of(Sources.ROOT.resolve("forge").toString(), "lsp"));
+		// A file opened while the build runs (a write, which cancels the build's request but not the build).
+		String small = open("small.forge", BLOCK);
 		List<Diagnostic> found = awaitDiagnostics(uri, list -> !list.isEmpty());
+		assertEquals(1, awaitDiagnostics(small, list -> !list.isEmpty()).size());
 		assertTrue(found.stream().anyMatch(d -> d.getMessage().getLeft().contains("x is [B,S,D], w is [K,N]")), () -> found.get(found.size() - 1).toString());
 		// Xtext alone answers only after building every file of the workspace, and publishes the diagnostics right
 		// after its answer (70 ms later here); Forge answers first, and the build of this file takes seconds.
 		long gap = TimeUnit.NANOSECONDS.toMillis(firstDiagnostics.get(uri) - initialized);
 		assertTrue(gap > 500, "the diagnostics of the workspace came " + gap + " ms after the initialize reply: the reply waited for the build");
+		assertFalse(Files.readString(workspace.resolve("stderr.txt")).contains("first build"), "the first build reported a failure");
 	}
 }
