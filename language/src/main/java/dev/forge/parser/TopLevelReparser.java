@@ -38,11 +38,12 @@ import dev.forge.forge.Module;
  * change never touches its boundary.
  *
  * <p>Whenever that reasoning might not hold, {@link #plan} returns null and the caller parses the
- * whole file: the previous parse or the re-parsed part has a syntax error (error recovery and the
- * messages look at the whole file), the part parses into a different number of top-level nodes than
- * it replaces (a statement split or merged), or the nodes do not map one to one onto the module's
- * statements. IncrementalParseEquivalenceTest checks the result against full parses over random
- * edits of every sample and test file.
+ * whole file: the previous parse has syntax errors that a splice did not confine ({@link LocalErrors}),
+ * the re-parsed part has errors that may reach past it (see {@link #plan}), the part parses into a
+ * different number of top-level nodes than it replaces (a statement split or merged, or swallowed by an
+ * open bracket), or the nodes do not map one to one onto the module's statements.
+ * IncrementalParseEquivalenceTest checks the result against full parses over random edits of every
+ * sample and test file, and over a line typed keystroke by keystroke.
  */
 public final class TopLevelReparser {
 
