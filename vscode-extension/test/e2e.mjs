@@ -322,14 +322,14 @@ async function runCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
-/** The lines of the extension hosts' logs that contain `text`. */
-function exthostLines(text) {
+/** The log files of the code-server session whose names match `pattern`. */
+function logFiles(pattern) {
   const found = [];
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/exthost\.log$/.test(e.name)) found.push(...fs.readFileSync(p, 'utf8').split('\n').filter((l) => l.includes(text)));
+      else if (pattern.test(e.name)) found.push(p);
     }
   };
   try {
@@ -340,26 +340,22 @@ function exthostLines(text) {
   return found;
 }
 
+const EXTHOST_LOG = /exthost\.log$/; // exthost.log and remoteexthost.log
+
+/** The lines of the extension hosts' logs that contain `text`. */
+function exthostLines(text) {
+  return logFiles(EXTHOST_LOG).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l.includes(text)));
+}
+
 function forgeLogTail() {
-  const found = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/Forge.*\.log$/.test(e.name) || e.name === 'exthost.log' || e.name === 'remoteexthost.log') found.push(p);
-    }
-  };
-  try {
-    walk(path.join(dirs.userData, 'logs'));
-  } catch {
-    return '';
-  }
   // Of the extension hosts' logs only warnings and errors (a command that is not found, a failed activation).
   const lines = (f) => {
     const all = fs.readFileSync(f, 'utf8').split('\n');
-    return /exthost\.log$/.test(f) ? all.filter((l) => /\[(warning|error)\]/.test(l)).slice(-20) : all.slice(-40);
+    return EXTHOST_LOG.test(f) ? all.filter((l) => /\[(warning|error)\]/.test(l)).slice(-20) : all.slice(-40);
   };
-  return found.map((f) => `--- ${path.relative(dirs.userData, f)}\n${lines(f).join('\n')}`).join('\n');
+  return logFiles(/Forge.*\.log$|exthost\.log$/)
+    .map((f) => `--- ${path.relative(dirs.userData, f)}\n${lines(f).join('\n')}`)
+    .join('\n');
 }
 
 /** The text of the editor whose active tab's label contains `name`, once it has text. */
@@ -414,18 +410,21 @@ async function showIrFromPalette(page, file, lineText, word, tabName) {
 async function clickLens(page, file, defLine, word, title) {
   const def = await scrollToWord(page, file, defLine, word);
   const links = page.locator('.editor-group-container.active .codelens-decoration a', { hasText: title });
-  const best = await waitFor(`a ${title} lens above '${defLine}'`, async () => {
-    let found;
-    for (let i = 0; i < (await links.count()); i++) {
-      const b = await links.nth(i).boundingBox();
-      if (b && b.y < def.y && (!found || b.y > found.b.y)) found = { i, b };
-    }
-    return found;
-  }, 30000);
+  const best = await waitFor(`a ${title} lens above '${defLine}'`, () => nearestAbove(links, def.y), 30000);
   const link = links.nth(best.i);
   const label = `'${await link.innerText()}' (lens ${best.i} at y=${Math.round(best.b.y)}, def at y=${Math.round(def.y)})`;
   await link.click();
   return label;
+}
+
+/** Of the elements `locator` matches, the lowest one above `y`: {i, b} (index and box), or undefined. */
+async function nearestAbove(locator, y) {
+  let found;
+  for (let i = 0; i < (await locator.count()); i++) {
+    const b = await locator.nth(i).boundingBox();
+    if (b && b.y < y && (!found || b.y > found.b.y)) found = { i, b };
+  }
+  return found;
 }
 
 /** The text of the lens row right above the line `defLine` once it shows Show Tile IR (or what it shows after 30 s). */
@@ -434,11 +433,7 @@ async function lensRowAbove(page, file, defLine, word) {
   return waitFor(`the lens row above '${defLine}'`, async () => {
     const def = await scrollToWord(page, file, defLine, word);
     const rows = page.locator('.editor-group-container.active .codelens-decoration');
-    let best;
-    for (let i = 0; i < (await rows.count()); i++) {
-      const b = await rows.nth(i).boundingBox();
-      if (b && b.y < def.y && (!best || b.y > best.y)) best = { i, y: b.y };
-    }
+    const best = await nearestAbove(rows, def.y);
     if (!best) return undefined;
     last = (await rows.nth(best.i).innerText()).replace(/\s+/g, ' ').trim();
     return last.includes('Show Tile IR') ? last : undefined;

@@ -129,9 +129,9 @@ public final class TopLevelReparser {
 	}
 
 	/**
-	 * A parse result whose syntax errors all lie inside top-level statements that were re-parsed on their
-	 * own, each from a clean start with no bracket or string left open at its end: the statements around
-	 * them are exactly what a full parse gives, so a later edit can still be spliced.
+	 * A parse result whose syntax errors all lie inside one re-parsed part that met the conditions of
+	 * {@link #plan} (they cannot reach past it): the statements around it are exactly what a full parse
+	 * gives, so a later edit can still be spliced, re-parsing that part whole.
 	 */
 	public static final class LocalErrors extends ParseResult {
 		/** The text of the re-parsed part that holds them; an error may show in a later statement of it than its cause. */
@@ -152,8 +152,10 @@ public final class TopLevelReparser {
 	 *
 	 * <p>A part that does not parse (typing passes through such states: {@code z =}, {@code f(x) *}) is
 	 * spliced too when its errors cannot reach past it: it is widened by the next statement, so that the
-	 * parser meets the same tokens after the error as in the whole file, no bracket is left open in it
-	 * and no error is a lexical one (those reach the lines after them). Only the first syntax error of a
+	 * parser meets the same tokens after the error as in the whole file, and {@link #localErrors} holds
+	 * (no lexical error, the file's bracket problems are the part's, the parser stopped inside the part;
+	 * a bracket that swallows the statements after it changes the statement count, which no splice
+	 * takes). Only the first syntax error of a
 	 * file is reported, and a full parse meets the first error in the same statement, with the same tokens
 	 * before and after it; its messages count lines from the part's place in the file. The syntax tree
 	 * around the error is the part's own recovery, which may differ from what a full parse's recovery

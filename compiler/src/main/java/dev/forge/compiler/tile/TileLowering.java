@@ -5,9 +5,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.forge.compiler.graph.GraphFunction;
 import dev.forge.compiler.graph.LoweringException;
@@ -362,14 +364,14 @@ public final class TileLowering {
 		private Value stashFor(Op.Reduce last, Value y) {
 			Value p = last.x();
 			if (group.tiling().warps() != 1 || inMemory(p) || !p.type().dims().equals(y.type().dims())
-					|| p.type().dtype() != y.type().dtype() || !costly(p, new java.util.HashSet<>())) {
+					|| p.type().dtype() != y.type().dtype() || !costly(p, new HashSet<>())) {
 				return null;
 			}
-			return reaches(y, p, new java.util.HashSet<>()) ? p : null;
+			return reaches(y, p, new HashSet<>()) ? p : null;
 		}
 
 		/** Whether computing {@code v} in the kernel takes a transcendental function. */
-		private boolean costly(Value v, java.util.Set<Value> seen) {
+		private boolean costly(Value v, Set<Value> seen) {
 			if (!seen.add(v) || inMemory(v) || computed.containsKey(v) || !(definitions.get(v) instanceof Op def)
 					|| def instanceof Op.Reduce) {
 				return false;
@@ -384,7 +386,7 @@ public final class TileLowering {
 		}
 
 		/** Whether the output pass's computation of {@code from} uses {@code target} elementwise (no transposes). */
-		private boolean reaches(Value from, Value target, java.util.Set<Value> seen) {
+		private boolean reaches(Value from, Value target, Set<Value> seen) {
 			if (from.equals(target)) {
 				return true;
 			}
