@@ -88,6 +88,15 @@ public final class IrBuilder implements AutoCloseable {
 		return LLVMPointerTypeInContext(context, 0);
 	}
 
+	/** A pointer in an address space (NVPTX: 1 global, 3 shared). */
+	public LLVMTypeRef ptr(int addressSpace) {
+		return LLVMPointerTypeInContext(context, addressSpace);
+	}
+
+	public LLVMTypeRef bf16() {
+		return LLVMBFloatTypeInContext(context);
+	}
+
 	public LLVMTypeRef voidType() {
 		return LLVMVoidTypeInContext(context);
 	}
@@ -126,6 +135,10 @@ public final class IrBuilder implements AutoCloseable {
 
 	public LLVMValueRef i64(long v) {
 		return LLVMConstInt(i64(), v, 1);
+	}
+
+	public LLVMValueRef i1Const(boolean v) {
+		return LLVMConstInt(i1(), v ? 1 : 0, 0);
 	}
 
 	public LLVMValueRef i32(int v) {
@@ -541,6 +554,15 @@ public final class IrBuilder implements AutoCloseable {
 		}
 		at(exit);
 		return phis;
+	}
+
+	/** An empty phi of type t at the current position; fill it with {@link #addIncoming}. */
+	public LLVMValueRef phi(LLVMTypeRef t) {
+		return LLVMBuildPhi(builder, t, "");
+	}
+
+	public void addIncoming(LLVMValueRef phi, LLVMValueRef value, LLVMBasicBlockRef from) {
+		LLVMAddIncoming(phi, pp(value), pp(from), 1);
 	}
 
 	/** if (cond) then.run(); with no values flowing out. */

@@ -46,7 +46,7 @@ public final class LayoutAssignment {
 	 * their dtype (the kernel's {@code vector} per thread), so elementwise ops need no conversions;
 	 * shared tiles group 16 bytes of their own dtype.
 	 */
-	static Layout layout(TileType t, int warps, int lanes, int threadVector, String swizzle, int bankRowBytes) {
+	public static Layout layout(TileType t, int warps, int lanes, int threadVector, String swizzle, int bankRowBytes) {
 		int rank = t.rank();
 		if (rank == 0) {
 			return new Layout.Replicated();

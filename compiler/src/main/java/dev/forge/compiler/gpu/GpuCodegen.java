@@ -1,0 +1,60 @@
+package dev.forge.compiler.gpu;
+
+import static org.bytedeco.llvm.global.LLVM.*;
+
+import dev.forge.compiler.host.IrBuilder;
+import dev.forge.compiler.host.KernelAbi;
+import dev.forge.compiler.host.LlvmSupport;
+import dev.forge.compiler.tile.Kernel;
+import dev.forge.compiler.tile.TileFunction;
+import dev.forge.targets.Target;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.llvm.LLVM.LLVMMetadataRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+/**
+ * Tile IR (with GPU layouts, see {@code LayoutAssignment}) -> LLVM IR (NVPTX) -> PTX: every kernel
+ * of a function in one module, each a {@code ptx_kernel} with its block size as {@code maxntid},
+ * sharing one dynamic shared-memory array. The calling convention is {@link GpuAbi}.
+ */
+public final class GpuCodegen {
+
+	private GpuCodegen() {
+	}
+
+	/** Compiles every kernel of f (lowered for {@code target}, a GPU) into one PTX module. */
+	public static GpuModule compile(TileFunction f, Target target) {
+		if (!target.isGpu()) {
+			throw new IllegalArgumentException("target " + target.name() + " is not a GPU");
+		}
+		try (IrBuilder ir = new IrBuilder(f.name()); NvptxTarget nvptx = new NvptxTarget(target)) {
+			nvptx.configure(ir.module());
+			LLVMValueRef shared = LLVMAddGlobalInAddressSpace(ir.module(), ir.array(ir.i8(), 0), "forge_shared", 3);
+			LLVMSetAlignment(shared, 128);
+			LLVMSetLinkage(shared, LLVMExternalLinkage);
+			List<GpuModule.GpuKernel> kernels = new ArrayList<>();
+			for (Kernel k : f.kernels()) {
+				GpuKernelEmitter emitter = new GpuKernelEmitter(ir, k, target.warpSize(), shared);
+				String symbol = KernelAbi.symbol(f, k);
+				LLVMValueRef fn = emitter.emit(symbol);
+				annotate(ir, fn, "maxntidx", emitter.threadsPerBlock());
+				kernels.add(new GpuModule.GpuKernel(symbol, k.name(), emitter.threadsPerBlock(), emitter.sharedBytes()));
+			}
+			LlvmSupport.verify(ir.module());
+			nvptx.optimize(ir.module());
+			String llvm = LlvmSupport.print(ir.module());
+			String ptx = nvptx.ptx(ir.module());
+			return new GpuModule(f.name(), ptx, llvm, nvptx.sm(), kernels);
+		}
+	}
+
+	/** One {@code !nvvm.annotations} entry: {@code !{ptr @fn, !"key", i32 value}}. */
+	private static void annotate(IrBuilder ir, LLVMValueRef fn, String key, int value) {
+		LLVMMetadataRef[] ops = { LLVMValueAsMetadata(fn), LLVMMDStringInContext2(ir.context(), key, key.length()),
+				LLVMValueAsMetadata(ir.i32(value)) };
+		LLVMMetadataRef node = LLVMMDNodeInContext2(ir.context(), new PointerPointer<>(ops), ops.length);
+		LLVMAddNamedMetadataOperand(ir.module(), "nvvm.annotations", LLVMMetadataAsValue(ir.context(), node));
+	}
+}

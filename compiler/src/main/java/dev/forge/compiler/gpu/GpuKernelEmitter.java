@@ -1,0 +1,1272 @@
+package dev.forge.compiler.gpu;
+
+import static org.bytedeco.llvm.global.LLVM.*;
+
+import dev.forge.compiler.graph.OpKinds.ReduceKind;
+import dev.forge.compiler.host.IrBuilder;
+import dev.forge.compiler.tile.Access;
+import dev.forge.compiler.tile.Index;
+import dev.forge.compiler.tile.Kernel;
+import dev.forge.compiler.tile.KernelArg;
+import dev.forge.compiler.tile.Layout;
+import dev.forge.compiler.tile.LayoutAssignment;
+import dev.forge.compiler.tile.Stmt;
+import dev.forge.compiler.tile.TileType;
+import dev.forge.compiler.tile.TileValue;
+import dev.forge.types.DType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.llvm.LLVM.LLVMBasicBlockRef;
+import org.bytedeco.llvm.LLVM.LLVMTypeRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+/**
+ * Emits one Tile IR kernel (with GPU layouts) as an NVPTX kernel following {@link GpuAbi}.
+ *
+ * <p>A register tile is an array of SSA values per thread, one per slot of its {@link ThreadMap}.
+ * Elementwise ops work slot by slot once their operands are in the result's layout; a layout change
+ * (a broadcast, reshape, transpose, or two layouts that do not line up) stays in registers when
+ * every thread already holds what it needs (decided at compile time for every thread), else goes
+ * through a shared-memory scratch area between two barriers. Reductions combine within a thread,
+ * then across lanes with butterfly shuffles, then across warps through the scratch area. A shared
+ * tile is a base address in the dynamic shared memory; each definition of one gets its own region
+ * (a ring of regions when a loop carries it, so that the stages of a pipelined loop do not
+ * overwrite each other). Asynchronous copies are performed synchronously by the whole block, so an
+ * {@code async_wait} is a barrier. Index arithmetic is 64-bit throughout.
+ */
+final class GpuKernelEmitter {
+
+	/** A register tile: one value per slot of {@code map}, in the compute type of {@code dtype}. */
+	private record Regs(ThreadMap map, DType dtype, LLVMValueRef[] regs) {
+	}
+
+	/** A shared tile: its base in shared memory and the layout of its elements there. */
+	private record Smem(LLVMValueRef base, Layout.Swizzled layout, TileType type) {
+	}
+
+	private final IrBuilder ir;
+	private final GpuMath math;
+	private final Kernel kernel;
+	private final int warpSize;
+	private final int warps;
+	private final LLVMValueRef sharedMemory;
+	private final LLVMTypeRef global;
+	private final LLVMTypeRef shared;
+
+	private LLVMValueRef tid;
+	private LLVMValueRef lane;
+	private LLVMValueRef warp;
+	private final Map<String, LLVMValueRef> data = new HashMap<>();
+	private final Map<String, LLVMValueRef[]> extents = new HashMap<>();
+	private final Map<String, LLVMValueRef[]> strides = new HashMap<>();
+	private final Map<String, LLVMValueRef> indexVars = new HashMap<>();
+	private final Map<Integer, Object> values = new HashMap<>();
+
+	/** Shared regions of the definitions of shared tiles: value id -> byte offset, bytes of one region, ring length. */
+	private record Region(long offset, long bytes, int ring, String loopVar, Index loopLo, long loopStep) {
+	}
+
+	private final Map<Integer, Region> regions = new HashMap<>();
+	private long scratchOffset;
+	private long scratchBytes;
+	/** Loop induction variables by name, for ring indices. */
+	private final Map<String, LLVMValueRef> loopIndex = new HashMap<>();
+
+	GpuKernelEmitter(IrBuilder ir, Kernel kernel, int warpSize, LLVMValueRef sharedMemory) {
+		this.ir = ir;
+		this.math = new GpuMath(ir);
+		this.kernel = kernel;
+		this.warpSize = warpSize;
+		this.warps = kernel.threads().warps();
+		this.sharedMemory = sharedMemory;
+		this.global = ir.ptr(1);
+		this.shared = ir.ptr(3);
+	}
+
+	int threadsPerBlock() {
+		return warps * warpSize;
+	}
+
+	/** Bytes of dynamic shared memory the kernel needs (known after {@link #emit}). */
+	int sharedBytes() {
+		return Math.toIntExact(scratchOffset + scratchBytes);
+	}
+
+	/** Emits the kernel as function {@code symbol}. */
+	LLVMValueRef emit(String symbol) {
+		allocateSharedRegions();
+		List<LLVMTypeRef> params = new ArrayList<>();
+		params.add(ir.i64());
+		for (KernelArg a : kernel.args()) {
+			params.add(global);
+			for (int d = 0; d < a.rank(); d++) {
+				params.add(ir.i64());
+			}
+		}
+		LLVMValueRef fn = LLVMAddFunction(ir.module(), symbol, ir.fnType(ir.voidType(), params.toArray(LLVMTypeRef[]::new)));
+		LLVMSetFunctionCallConv(fn, LLVMPTXKernelCallConv);
+		ir.begin(fn);
+		LLVMValueRef programs = ir.param(fn, 0);
+		int p = 1;
+		for (KernelArg a : kernel.args()) {
+			int argIndex = p;
+			data.put(a.name(), ir.param(fn, p++));
+			if (kernel.args().stream().filter(o -> o.buffer().equals(a.buffer())).count() == 1) {
+				ir.addParamAttr(fn, argIndex, "noalias", 0);
+			}
+			LLVMValueRef[] ext = new LLVMValueRef[a.rank()];
+			for (int d = 0; d < a.rank(); d++) {
+				ext[d] = ir.param(fn, p++);
+			}
+			extents.put(a.name(), ext);
+			LLVMValueRef[] st = new LLVMValueRef[a.rank()];
+			LLVMValueRef stride = ir.i64(1);
+			for (int d = a.rank() - 1; d >= 0; d--) {
+				st[d] = stride;
+				stride = ir.mul(stride, ext[d]);
+			}
+			strides.put(a.name(), st);
+		}
+		tid = sreg("tid.x");
+		lane = ir.and(tid, ir.i32(warpSize - 1));
+		warp = LLVMBuildUDiv(ir.raw(), tid, ir.i32(warpSize), "");
+		List<LLVMValueRef> grid = new ArrayList<>();
+		for (Index g : kernel.grid()) {
+			grid.add(ir.smax(index(g), ir.i64(0)));
+		}
+		// A grid-stride loop over the programs: the grid may exceed gridDim.x's limit.
+		LLVMValueRef first = ir.zext(sreg("ctaid.x"), ir.i64());
+		LLVMValueRef stride = ir.zext(sreg("nctaid.x"), ir.i64());
+		LLVMBasicBlockRef pre = ir.currentBlock();
+		LLVMBasicBlockRef header = ir.block("program");
+		LLVMBasicBlockRef body = ir.block("program.body");
+		LLVMBasicBlockRef exit = ir.block("program.exit");
+		ir.br(header);
+		ir.at(header);
+		LLVMValueRef pid = ir.phi(ir.i64());
+		ir.condBr(ir.icmp(LLVMIntSLT, pid, programs), body, exit);
+		ir.at(body);
+		LLVMValueRef rest = pid;
+		for (int g = grid.size() - 1; g >= 0; g--) {
+			LLVMValueRef extent = ir.smax(grid.get(g), ir.i64(1));
+			indexVars.put("pid" + g, ir.srem(rest, extent));
+			rest = ir.sdiv(rest, extent);
+		}
+		block(kernel.body());
+		if (sharedBytes() > 0) {
+			// The next program of this block reuses the shared regions.
+			barrier();
+		}
+		LLVMValueRef next = ir.add(pid, stride);
+		LLVMBasicBlockRef latch = ir.currentBlock();
+		ir.br(header);
+		ir.addIncoming(pid, first, pre);
+		ir.addIncoming(pid, next, latch);
+		ir.at(exit);
+		ir.retVoid();
+		return fn;
+	}
+
+	private LLVMValueRef sreg(String name) {
+		return ir.intrinsic("llvm.nvvm.read.ptx.sreg." + name, new LLVMTypeRef[0]);
+	}
+
+	private void barrier() {
+		ir.intrinsic("llvm.nvvm.barrier0", new LLVMTypeRef[0]);
+	}
+
+	// ------------------------------------------------------------------ shared memory plan
+
+	/**
+	 * Gives every definition of a shared tile its region. A definition whose value a loop carries
+	 * (the stages of a software pipeline) gets a ring of regions, as many as the loop keeps alive at
+	 * once, indexed by the iteration number.
+	 */
+	private void allocateSharedRegions() {
+		long offset = 0;
+		offset = allocate(kernel.body(), null, offset);
+		scratchOffset = align(offset, 16);
+	}
+
+	private long allocate(List<Stmt> body, Stmt.For loop, long offset) {
+		for (Stmt s : body) {
+			if (s instanceof Stmt.For f) {
+				offset = allocate(f.body(), f, offset);
+			} else if (s instanceof Stmt.Def d && d.result().type().space() == TileType.Space.SHARED) {
+				TileType t = d.result().type();
+				long bytes = align(t.elements() * storageBytes(t.dtype()), 128);
+				int ring = loop == null ? 1 : ringLength(loop, d.result());
+				offset = align(offset, 128);
+				regions.put(d.result().id(), new Region(offset, bytes, ring, loop == null ? null : loop.var(),
+						loop == null ? null : loop.lo(), loop == null ? 1 : loop.step()));
+				offset += bytes * ring;
+			}
+		}
+		return offset;
+	}
+
+	/** 1 + how many carried values the loop passes {@code v} through before it dies. */
+	private static int ringLength(Stmt.For f, TileValue v) {
+		int ring = 1;
+		TileValue current = v;
+		for (int guard = 0; guard <= f.yielded().size(); guard++) {
+			int at = f.yielded().indexOf(current);
+			if (at < 0) {
+				break;
+			}
+			ring++;
+			current = f.carried().get(at);
+		}
+		return ring;
+	}
+
+	private LLVMValueRef regionBase(TileValue v) {
+		Region r = regions.get(v.id());
+		LLVMValueRef offset = ir.i64(r.offset());
+		if (r.ring() > 1) {
+			LLVMValueRef iteration = LLVMBuildSDiv(ir.raw(), ir.sub(loopIndex.get(r.loopVar()), index(r.loopLo())),
+					ir.i64(r.loopStep()), "");
+			offset = ir.add(offset, ir.mul(ir.srem(iteration, ir.i64(r.ring())), ir.i64(r.bytes())));
+		}
+		return ir.gep(ir.i8(), sharedMemory, offset);
+	}
+
+	private LLVMValueRef scratch(long bytes) {
+		scratchBytes = Math.max(scratchBytes, align(bytes, 16));
+		return ir.gep(ir.i8(), sharedMemory, scratchOffset);
+	}
+
+	private static long align(long x, long a) {
+		return (x + a - 1) / a * a;
+	}
+
+	// ------------------------------------------------------------------ statements
+
+	private void block(List<Stmt> body) {
+		for (Stmt s : body) {
+			try {
+				statement(s);
+			} catch (UnsupportedOperationException e) {
+				throw e;
+			} catch (RuntimeException e) {
+				throw new IllegalStateException("GPU code generation of kernel @" + kernel.name() + " failed at "
+						+ Stmt.class.getSimpleName() + " " + s.getClass().getSimpleName() + " (line " + s.range().line() + "): " + e, e);
+			}
+		}
+	}
+
+	private void statement(Stmt s) {
+		switch (s) {
+			case Stmt.Load l -> {
+				ThreadMap map = mapOf(l.result());
+				define(l.result(), new Regs(map, l.result().type().dtype(), loadGlobal(l.arg(), l.access(), l.other(), map)));
+			}
+			case Stmt.Store st -> storeGlobal(st.arg(), st.access(), regs(st.value()));
+			case Stmt.Full f -> {
+				ThreadMap map = mapOf(f.result());
+				LLVMValueRef[] r = new LLVMValueRef[map.slots()];
+				java.util.Arrays.fill(r, constant(f.result().type().dtype(), f.value()));
+				define(f.result(), new Regs(map, f.result().type().dtype(), r));
+			}
+			case Stmt.Iota i -> {
+				ThreadMap map = mapOf(i.result());
+				LLVMValueRef origin = index(i.origin());
+				LLVMValueRef[] r = new LLVMValueRef[map.slots()];
+				for (int k = 0; k < r.length; k++) {
+					r[k] = convert(ir.add(origin, ir.sext(coordinate(map, k, i.axis()), ir.i64())), DType.I64,
+							i.result().type().dtype());
+				}
+				define(i.result(), new Regs(map, i.result().type().dtype(), r));
+			}
+			case Stmt.Unary u -> {
+				ThreadMap map = mapOf(u.result());
+				LLVMValueRef[] x = broadcastTo(regs(u.x()), map);
+				DType dt = u.result().type().dtype();
+				LLVMValueRef[] r = new LLVMValueRef[x.length];
+				for (int k = 0; k < r.length; k++) {
+					r[k] = roundTo(math.unary(u.kind(), x[k]), dt);
+				}
+				define(u.result(), new Regs(map, dt, r));
+			}
+			case Stmt.Binary b -> {
+				ThreadMap map = mapOf(b.result());
+				Regs lhs = regs(b.lhs());
+				LLVMValueRef[] x = broadcastTo(lhs, map);
+				LLVMValueRef[] y = broadcastTo(regs(b.rhs()), map);
+				DType dt = b.result().type().dtype();
+				LLVMValueRef[] r = new LLVMValueRef[x.length];
+				for (int k = 0; k < r.length; k++) {
+					LLVMValueRef v = lhs.dtype().isFloat() ? math.binaryFloat(b.kind(), x[k], y[k]) : binaryNonFloat(b, x[k], y[k]);
+					r[k] = b.kind().isComparison() ? v : roundTo(v, dt);
+				}
+				define(b.result(), new Regs(map, dt, r));
+			}
+			case Stmt.Select sel -> {
+				ThreadMap map = mapOf(sel.result());
+				LLVMValueRef[] c = broadcastTo(regs(sel.cond()), map);
+				LLVMValueRef[] x = broadcastTo(regs(sel.a()), map);
+				LLVMValueRef[] y = broadcastTo(regs(sel.b()), map);
+				LLVMValueRef[] r = new LLVMValueRef[x.length];
+				for (int k = 0; k < r.length; k++) {
+					r[k] = ir.select(c[k], x[k], y[k]);
+				}
+				define(sel.result(), new Regs(map, sel.result().type().dtype(), r));
+			}
+			case Stmt.Reduce r -> define(r.result(), reduce(r));
+			case Stmt.Dot d -> define(d.result(), dot(d));
+			case Stmt.Cast c -> {
+				ThreadMap map = mapOf(c.result());
+				Regs x = regs(c.x());
+				LLVMValueRef[] v = relayout(x, map, identityWeights(x.map().shape()));
+				DType dt = c.result().type().dtype();
+				LLVMValueRef[] r = new LLVMValueRef[v.length];
+				for (int k = 0; k < r.length; k++) {
+					r[k] = convert(v[k], x.dtype(), dt);
+				}
+				define(c.result(), new Regs(map, dt, r));
+			}
+			case Stmt.Reshape r -> {
+				ThreadMap map = mapOf(r.result());
+				Regs x = regs(r.x());
+				// Row-major flat index of the result element = that of the source element.
+				long[] w = rowMajorStrides(r.result().type().shape());
+				define(r.result(), new Regs(map, x.dtype(), relayout(x, map, w)));
+			}
+			case Stmt.Transpose t -> {
+				ThreadMap map = mapOf(t.result());
+				Regs x = regs(t.x());
+				long[] xs = rowMajorStrides(x.map().shape());
+				long[] w = new long[t.perm().size()];
+				for (int i = 0; i < w.length; i++) {
+					w[i] = xs[t.perm().get(i)];
+				}
+				define(t.result(), new Regs(map, x.dtype(), relayout(x, map, w)));
+			}
+			case Stmt.Copy c -> copy(c);
+			case Stmt.AsyncCopy a -> asyncCopy(a);
+			case Stmt.AsyncWait w -> barrier();
+			case Stmt.Barrier b -> barrier();
+			case Stmt.For f -> loop(f);
+		}
+	}
+
+	private LLVMValueRef binaryNonFloat(Stmt.Binary b, LLVMValueRef x, LLVMValueRef y) {
+		if (LLVMGetIntTypeWidth(LLVMTypeOf(x)) == 1) {
+			// Booleans: compare or combine as 0/1 integers.
+			return math.binaryInt(b.kind(), ir.zext(x, ir.i64()), ir.zext(y, ir.i64()));
+		}
+		return math.binaryInt(b.kind(), x, y);
+	}
+
+	private void define(TileValue v, Object value) {
+		values.put(v.id(), value);
+	}
+
+	private Regs regs(TileValue v) {
+		Object o = values.get(v.id());
+		if (o instanceof Regs r) {
+			return r;
+		}
+		throw new UnsupportedOperationException("the GPU backend reads " + v + " (" + v.type() + ") as a register tile here"
+				+ (o == null ? ", but it is not defined" : ", but it is in shared memory"));
+	}
+
+	private Smem smem(TileValue v) {
+		Object o = values.get(v.id());
+		if (o instanceof Smem s) {
+			return s;
+		}
+		throw new UnsupportedOperationException("the GPU backend reads " + v + " as a shared tile here, but it is not one");
+	}
+
+	private ThreadMap mapOf(TileValue v) {
+		return ThreadMap.of(kernel.threads().of(v), v.type().shape());
+	}
+
+	// ------------------------------------------------------------------ loops
+
+	private void loop(Stmt.For f) {
+		List<LLVMValueRef> init = new ArrayList<>();
+		List<Object> shapes = new ArrayList<>();
+		for (int c = 0; c < f.carried().size(); c++) {
+			Object v = values.get(f.inits().get(c).id());
+			if (v instanceof Regs r) {
+				ThreadMap map = mapOf(f.carried().get(c));
+				LLVMValueRef[] regs = relayout(r, map, identityWeights(r.map().shape()));
+				init.addAll(List.of(regs));
+				shapes.add(new Regs(map, r.dtype(), null));
+			} else if (v instanceof Smem s) {
+				init.add(s.base());
+				shapes.add(s);
+			} else {
+				throw new UnsupportedOperationException("loop init " + f.inits().get(c) + " is not defined");
+			}
+		}
+		LLVMValueRef lo = index(f.lo());
+		LLVMValueRef hi = index(f.hi());
+		List<LLVMValueRef> results = ir.forLoop(lo, hi, f.step(), init, (iv, current) -> {
+			indexVars.put(f.var(), iv);
+			loopIndex.put(f.var(), iv);
+			bind(f.carried(), shapes, current);
+			block(f.body());
+			List<LLVMValueRef> next = new ArrayList<>();
+			for (int c = 0; c < f.yielded().size(); c++) {
+				Object v = values.get(f.yielded().get(c).id());
+				if (v instanceof Regs r) {
+					Regs target = (Regs) shapes.get(c);
+					next.addAll(List.of(relayout(r, target.map(), identityWeights(r.map().shape()))));
+				} else {
+					next.add(((Smem) v).base());
+				}
+			}
+			return next;
+		});
+		bind(f.results(), shapes, results);
+	}
+
+	/** Binds values (carried or results) to consecutive LLVM values shaped as {@code shapes}. */
+	private void bind(List<TileValue> vs, List<Object> shapes, List<LLVMValueRef> flat) {
+		int k = 0;
+		for (int c = 0; c < vs.size(); c++) {
+			Object shape = shapes.get(c);
+			if (shape instanceof Regs r) {
+				LLVMValueRef[] regs = flat.subList(k, k + r.map().slots()).toArray(LLVMValueRef[]::new);
+				k += regs.length;
+				ThreadMap want = mapOf(vs.get(c));
+				Regs bound = new Regs(r.map(), r.dtype(), regs);
+				define(vs.get(c), new Regs(want, r.dtype(), relayout(bound, want, identityWeights(r.map().shape()))));
+			} else {
+				Smem s = (Smem) shape;
+				define(vs.get(c), new Smem(flat.get(k++), s.layout(), s.type()));
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ index arithmetic
+
+	private LLVMValueRef index(Index i) {
+		return switch (i) {
+			case Index.Const c -> ir.i64(c.value());
+			case Index.Extent e -> extents.get(e.arg())[e.axis()];
+			case Index.ProgramId p -> indexVars.get("pid" + p.axis());
+			case Index.LoopVar v -> {
+				LLVMValueRef x = indexVars.get(v.name());
+				if (x == null) {
+					throw new IllegalStateException("loop variable " + v.name() + " is not in scope");
+				}
+				yield x;
+			}
+			case Index.Binary b -> {
+				LLVMValueRef x = index(b.lhs());
+				LLVMValueRef y = index(b.rhs());
+				yield switch (b.op()) {
+					case ADD -> ir.add(x, y);
+					case SUB -> ir.sub(x, y);
+					case MUL -> ir.mul(x, y);
+					case FLOOR_DIV -> floorDiv(x, y);
+					case CEIL_DIV -> ir.sub(ir.i64(0), floorDiv(ir.sub(ir.i64(0), x), y));
+					case MIN -> ir.smin(x, y);
+					case MAX -> ir.smax(x, y);
+				};
+			}
+		};
+	}
+
+	private LLVMValueRef floorDiv(LLVMValueRef x, LLVMValueRef y) {
+		LLVMValueRef q = ir.sdiv(x, y);
+		LLVMValueRef r = ir.srem(x, y);
+		LLVMValueRef adjust = ir.and(ir.icmp(LLVMIntNE, r, ir.i64(0)),
+				ir.icmp(LLVMIntNE, ir.icmp(LLVMIntSLT, r, ir.i64(0)), ir.icmp(LLVMIntSLT, y, ir.i64(0))));
+		return ir.sub(q, ir.zext(adjust, ir.i64()));
+	}
+
+	// ------------------------------------------------------------------ thread coordinates
+
+	/** The executing thread's block position along axis d of map m (i32). */
+	private LLVMValueRef blockPosition(ThreadMap m, int d) {
+		LLVMValueRef laneAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), lane, ir.i32(m.laneStride(d)), ""),
+				ir.i32(m.lanes().get(d)), "");
+		LLVMValueRef warpAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), warp, ir.i32(m.warpStride(d)), ""),
+				ir.i32(m.warps().get(d)), "");
+		return ir.add(ir.mul(warpAt, ir.i32(m.lanes().get(d))), laneAt);
+	}
+
+	/** The element coordinate (i32, before wrapping) along axis d of slot s of the executing thread. */
+	private LLVMValueRef rawCoordinate(ThreadMap m, int s, int d) {
+		int j = m.slotIndex(s)[d];
+		int per = m.perThread().get(d);
+		LLVMValueRef base = ir.mul(blockPosition(m, d), ir.i32(per));
+		return ir.add(base, ir.i32((j / per) * m.cover(d) + j % per));
+	}
+
+	private LLVMValueRef coordinate(ThreadMap m, int s, int d) {
+		if (m.shape().get(d) == 1) {
+			return ir.i32(0);
+		}
+		LLVMValueRef raw = rawCoordinate(m, s, d);
+		return m.wraps(d) ? LLVMBuildURem(ir.raw(), raw, ir.i32(m.shape().get(d)), "") : raw;
+	}
+
+	/** Whether the executing thread holds the first copy of slot s (i1): threads that wrap hold copies. */
+	private LLVMValueRef owns(ThreadMap m, int s) {
+		return owns(m, s, -1);
+	}
+
+	/** As {@link #owns(ThreadMap, int)}, ignoring axis {@code except} (a reduced axis, where every copy is a different partial). */
+	private LLVMValueRef owns(ThreadMap m, int s, int except) {
+		LLVMValueRef own = null;
+		for (int d = 0; d < m.rank(); d++) {
+			if (m.wraps(d) && d != except) {
+				LLVMValueRef c = ir.icmp(LLVMIntULT, rawCoordinate(m, s, d), ir.i32(m.shape().get(d)));
+				own = own == null ? c : ir.and(own, c);
+			}
+		}
+		return own;
+	}
+
+	/** The flat index (i32) of slot s's element under the per-axis weights w. */
+	private LLVMValueRef flat(ThreadMap m, int s, long[] w) {
+		LLVMValueRef f = ir.i32(0);
+		for (int d = 0; d < m.rank(); d++) {
+			if (w[d] != 0 && m.shape().get(d) > 1) {
+				f = ir.add(f, ir.mul(coordinate(m, s, d), ir.i32(Math.toIntExact(w[d]))));
+			}
+		}
+		return f;
+	}
+
+	private static void requireWhole(ThreadMap m) {
+		for (int d = 0; d < m.rank(); d++) {
+			if (!m.wraps(d) && m.shape().get(d) % m.cover(d) != 0) {
+				throw new UnsupportedOperationException("the GPU backend needs tile axes that the threads cover evenly; axis " + d
+						+ " of " + m.shape() + " has " + m.shape().get(d) + " elements for a cover of " + m.cover(d));
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ layout changes
+
+	static long[] rowMajorStrides(List<Integer> shape) {
+		long[] w = new long[shape.size()];
+		long s = 1;
+		for (int d = shape.size() - 1; d >= 0; d--) {
+			w[d] = s;
+			s *= shape.get(d);
+		}
+		return w;
+	}
+
+	private static long[] identityWeights(List<Integer> shape) {
+		return rowMajorStrides(shape);
+	}
+
+	/** Broadcasts x (same rank, size-1 axes stretched) into map m. */
+	private LLVMValueRef[] broadcastTo(Regs x, ThreadMap m) {
+		long[] w = rowMajorStrides(x.map().shape());
+		for (int d = 0; d < w.length; d++) {
+			if (x.map().shape().get(d) == 1) {
+				w[d] = 0;
+			}
+		}
+		if (x.map().rank() == 0) {
+			LLVMValueRef[] out = new LLVMValueRef[m.slots()];
+			java.util.Arrays.fill(out, x.regs()[0]);
+			return out;
+		}
+		return relayout(x, m, w);
+	}
+
+	/**
+	 * The registers of map {@code dst} where the element at coordinates c is the element of x whose
+	 * row-major flat index is {@code sum c[d] * w[d]}.
+	 */
+	private LLVMValueRef[] relayout(Regs x, ThreadMap dst, long[] w) {
+		requireWhole(x.map());
+		requireWhole(dst);
+		int[] local = localSlots(x.map(), dst, w);
+		LLVMValueRef[] out = new LLVMValueRef[dst.slots()];
+		if (local != null) {
+			for (int s = 0; s < out.length; s++) {
+				out[s] = x.regs()[local[s]];
+			}
+			return out;
+		}
+		LLVMTypeRef t = scratchType(x.dtype());
+		int bytes = scratchBytes(x.dtype());
+		long elements = 1;
+		for (int n : x.map().shape()) {
+			elements *= n;
+		}
+		LLVMValueRef base = scratch(elements * bytes);
+		long[] sourceStrides = rowMajorStrides(x.map().shape());
+		barrier();
+		for (int s = 0; s < x.map().slots(); s++) {
+			LLVMValueRef at = ir.gep(t, base, flat(x.map(), s, sourceStrides));
+			LLVMValueRef own = owns(x.map(), s);
+			LLVMValueRef v = toScratch(x.regs()[s]);
+			if (own == null) {
+				ir.store(v, at, bytes);
+			} else {
+				ir.ifThen(own, () -> ir.store(v, at, bytes));
+			}
+		}
+		barrier();
+		for (int s = 0; s < out.length; s++) {
+			out[s] = fromScratch(ir.load(t, ir.gep(t, base, flat(dst, s, w)), bytes), x.dtype());
+		}
+		return out;
+	}
+
+	/**
+	 * For every slot of dst the slot of x holding its element in the same thread, the same slot for
+	 * every thread; null when some thread would need an element another thread holds.
+	 */
+	private int[] localSlots(ThreadMap src, ThreadMap dst, long[] w) {
+		int[] result = new int[dst.slots()];
+		java.util.Arrays.fill(result, -1);
+		long[] srcStrides = rowMajorStrides(src.shape());
+		for (int wp = 0; wp < warps; wp++) {
+			for (int l = 0; l < warpSize; l++) {
+				Map<Long, Integer> slotOfFlat = new HashMap<>();
+				int[][] sc = src.coords(wp, l);
+				for (int s = sc.length - 1; s >= 0; s--) {
+					slotOfFlat.put(dot(sc[s], srcStrides), s);
+				}
+				int[][] dc = dst.coords(wp, l);
+				for (int s = 0; s < dc.length; s++) {
+					Integer from = slotOfFlat.get(dot(dc[s], w));
+					if (from == null || (result[s] >= 0 && result[s] != from)) {
+						return null;
+					}
+					result[s] = from;
+				}
+			}
+		}
+		return result;
+	}
+
+	private static long dot(int[] c, long[] w) {
+		long f = 0;
+		for (int d = 0; d < c.length; d++) {
+			f += c[d] * w[d];
+		}
+		return f;
+	}
+
+	// ------------------------------------------------------------------ reductions
+
+	private Regs reduce(Stmt.Reduce r) {
+		Regs x = regs(r.x());
+		ThreadMap m = x.map();
+		requireWhole(m);
+		int a = r.axis();
+		ThreadMap reduced = m.reduced(a);
+		DType dt = x.dtype();
+		// 1. Within the thread.
+		LLVMValueRef[] partial = new LLVMValueRef[reduced.slots()];
+		for (int s = 0; s < m.slots(); s++) {
+			int[] j = m.slotIndex(s);
+			j[a] = 0;
+			int t = reduced.slot(j);
+			partial[t] = partial[t] == null ? x.regs()[s] : combine(r.kind(), partial[t], x.regs()[s]);
+		}
+		int size = m.shape().get(a);
+		int per = m.perThread().get(a);
+		int lanesA = m.lanes().get(a);
+		int distinctBlocks = ThreadMap.ceilDiv(size, per);
+		boolean wrapsExactly = !m.wraps(a) || size % per == 0;
+		int laneGroup = Math.min(lanesA, distinctBlocks);
+		int warpGroup = distinctBlocks > lanesA ? ThreadMap.ceilDiv(distinctBlocks, lanesA) : 1;
+		boolean fast = wrapsExactly && Integer.bitCount(laneGroup) == 1 && (warpGroup == 1 || distinctBlocks % lanesA == 0)
+				&& warpGroup <= m.warps().get(a);
+		if (!fast) {
+			return reduceThroughScratch(r, x, reduced);
+		}
+		// 2. Across the lanes that hold distinct blocks of the axis: a butterfly leaves the total in each.
+		for (int offset = 1; offset < laneGroup; offset *= 2) {
+			int laneOffset = offset * m.laneStride(a);
+			for (int t = 0; t < partial.length; t++) {
+				partial[t] = combine(r.kind(), partial[t], shuffleXor(partial[t], laneOffset));
+			}
+		}
+		// 3. Across warps: each warp's total through shared memory, summed in warp order by every thread.
+		if (warpGroup > 1) {
+			LLVMTypeRef t = scratchType(dt);
+			int bytes = scratchBytes(dt);
+			long elements = 1;
+			for (int n : reduced.shape()) {
+				elements *= n;
+			}
+			LLVMValueRef base = scratch(elements * warpGroup * bytes);
+			long[] strides = rowMajorStrides(reduced.shape());
+			LLVMValueRef laneAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), lane, ir.i32(m.laneStride(a)), ""),
+					ir.i32(lanesA), "");
+			LLVMValueRef warpAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), warp, ir.i32(m.warpStride(a)), ""),
+					ir.i32(m.warps().get(a)), "");
+			LLVMValueRef writer = ir.and(ir.icmp(LLVMIntEQ, laneAt, ir.i32(0)), ir.icmp(LLVMIntULT, warpAt, ir.i32(warpGroup)));
+			barrier();
+			for (int s = 0; s < partial.length; s++) {
+				LLVMValueRef own = owns(reduced, s, a);
+				LLVMValueRef cond = own == null ? writer : ir.and(writer, own);
+				LLVMValueRef at = ir.gep(t, base, ir.add(ir.mul(flat(reduced, s, strides), ir.i32(warpGroup)), warpAt));
+				LLVMValueRef v = toScratch(partial[s]);
+				ir.ifThen(cond, () -> ir.store(v, at, bytes));
+			}
+			barrier();
+			for (int s = 0; s < partial.length; s++) {
+				LLVMValueRef row = ir.mul(flat(reduced, s, strides), ir.i32(warpGroup));
+				LLVMValueRef acc = null;
+				for (int k = 0; k < warpGroup; k++) {
+					LLVMValueRef v = fromScratch(ir.load(t, ir.gep(t, base, ir.add(row, ir.i32(k))), bytes), dt);
+					acc = acc == null ? v : combine(r.kind(), acc, v);
+				}
+				partial[s] = acc;
+			}
+		}
+		return finishReduce(r, new Regs(reduced, dt, partial));
+	}
+
+	/** The general reduction: every element to shared memory, then each thread walks the axis for its slots. */
+	private Regs reduceThroughScratch(Stmt.Reduce r, Regs x, ThreadMap reduced) {
+		ThreadMap m = x.map();
+		DType dt = x.dtype();
+		LLVMTypeRef t = scratchType(dt);
+		int bytes = scratchBytes(dt);
+		long elements = 1;
+		for (int n : m.shape()) {
+			elements *= n;
+		}
+		LLVMValueRef base = scratch(elements * bytes);
+		long[] strides = rowMajorStrides(m.shape());
+		barrier();
+		for (int s = 0; s < m.slots(); s++) {
+			LLVMValueRef at = ir.gep(t, base, flat(m, s, strides));
+			LLVMValueRef own = owns(m, s);
+			LLVMValueRef v = toScratch(x.regs()[s]);
+			if (own == null) {
+				ir.store(v, at, bytes);
+			} else {
+				ir.ifThen(own, () -> ir.store(v, at, bytes));
+			}
+		}
+		barrier();
+		int a = r.axis();
+		LLVMValueRef[] out = new LLVMValueRef[reduced.slots()];
+		for (int s = 0; s < out.length; s++) {
+			LLVMValueRef row = flat(reduced, s, strides);
+			LLVMValueRef first = fromScratch(ir.load(t, ir.gep(t, base, row), bytes), dt);
+			List<LLVMValueRef> acc = ir.forLoop(ir.i64(1), ir.i64(m.shape().get(a)), 1, List.of(first), (j, cur) -> {
+				LLVMValueRef at = ir.add(row, ir.mul(ir.trunc(j, ir.i32()), ir.i32(Math.toIntExact(strides[a]))));
+				LLVMValueRef v = fromScratch(ir.load(t, ir.gep(t, base, at), bytes), dt);
+				return List.of(combine(r.kind(), cur.get(0), v));
+			});
+			out[s] = acc.get(0);
+		}
+		return finishReduce(r, new Regs(reduced, dt, out));
+	}
+
+	private Regs finishReduce(Stmt.Reduce r, Regs total) {
+		DType dt = r.result().type().dtype();
+		LLVMValueRef[] v = total.regs();
+		if (r.kind() == ReduceKind.MEAN) {
+			LLVMValueRef count = index(r.count());
+			for (int s = 0; s < v.length; s++) {
+				v[s] = dt.isFloat() ? ir.fdiv(v[s], ir.sitofp(count, LLVMTypeOf(v[s]))) : ir.sdiv(v[s], count);
+			}
+		}
+		for (int s = 0; s < v.length; s++) {
+			v[s] = roundTo(v[s], dt);
+		}
+		ThreadMap want = mapOf(r.result());
+		return new Regs(want, dt, relayout(new Regs(total.map(), dt, v), want, identityWeights(want.shape())));
+	}
+
+	private LLVMValueRef combine(ReduceKind kind, LLVMValueRef a, LLVMValueRef b) {
+		boolean isFloat = LLVMGetTypeKind(LLVMTypeOf(a)) != LLVMIntegerTypeKind;
+		return switch (kind) {
+			case SUM, MEAN -> isFloat ? ir.fadd(a, b) : ir.add(a, b);
+			case MAX -> isFloat ? ir.intrinsic("llvm.maximum", LLVMTypeOf(a), a, b) : ir.smax(a, b);
+			case MIN -> isFloat ? ir.intrinsic("llvm.minimum", LLVMTypeOf(a), a, b) : ir.smin(a, b);
+		};
+	}
+
+	/** The value of the lane {@code lane ^ offset} (shfl.sync.bfly over the full warp), of any compute type. */
+	private LLVMValueRef shuffleXor(LLVMValueRef v, int offset) {
+		LLVMTypeRef t = LLVMTypeOf(v);
+		int kind = LLVMGetTypeKind(t);
+		if (kind == LLVMFloatTypeKind) {
+			return ir.intrinsic("llvm.nvvm.shfl.sync.bfly.f32", new LLVMTypeRef[0], ir.i32(-1), v, ir.i32(offset), ir.i32(0x1f));
+		}
+		if (kind == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(t) <= 32) {
+			LLVMValueRef w = ir.zext(v, ir.i32());
+			LLVMValueRef s = ir.intrinsic("llvm.nvvm.shfl.sync.bfly.i32", new LLVMTypeRef[0], ir.i32(-1), w, ir.i32(offset), ir.i32(0x1f));
+			return LLVMGetIntTypeWidth(t) == 32 ? s : ir.trunc(s, t);
+		}
+		// 64-bit values move as two 32-bit halves.
+		LLVMValueRef bits = kind == LLVMIntegerTypeKind ? v : ir.bitcast(v, ir.i64());
+		LLVMValueRef lo = ir.trunc(bits, ir.i32());
+		LLVMValueRef hi = ir.trunc(ir.lshr(bits, ir.i64(32)), ir.i32());
+		lo = shuffleXor(lo, offset);
+		hi = shuffleXor(hi, offset);
+		LLVMValueRef joined = ir.or(ir.zext(lo, ir.i64()), ir.shl(ir.zext(hi, ir.i64()), ir.i64(32)));
+		return kind == LLVMIntegerTypeKind ? joined : ir.bitcast(joined, t);
+	}
+
+	// ------------------------------------------------------------------ dot
+
+	/** acc + a @ b with CUDA-core FMAs: a and b go through the scratch area, each thread computes its accumulator slots. */
+	private Regs dot(Stmt.Dot d) {
+		Regs a = regs(d.a());
+		Regs b = regs(d.b());
+		ThreadMap out = mapOf(d.result());
+		Regs acc = regs(d.acc());
+		DType accType = d.result().type().dtype();
+		LLVMValueRef[] c = relayout(acc, out, identityWeights(acc.map().shape()));
+		int m = a.map().shape().get(0), k = a.map().shape().get(1), n = b.map().shape().get(1);
+		LLVMTypeRef t = computeType(accType);
+		int bytes = scratchBytes(accType);
+		LLVMValueRef base = scratch((long) (m * k + k * n) * bytes);
+		LLVMValueRef bBase = ir.gep(t, base, ir.i64((long) m * k));
+		barrier();
+		toScratchAs(a, base, accType);
+		toScratchAs(b, bBase, accType);
+		barrier();
+		LLVMValueRef[] rows = new LLVMValueRef[out.slots()];
+		LLVMValueRef[] cols = new LLVMValueRef[out.slots()];
+		for (int s = 0; s < rows.length; s++) {
+			rows[s] = ir.mul(coordinate(out, s, 0), ir.i32(k));
+			cols[s] = coordinate(out, s, 1);
+		}
+		List<LLVMValueRef> result = ir.forLoop(ir.i64(0), ir.i64(k), 1, List.of(c), (q, cur) -> {
+			LLVMValueRef q32 = ir.trunc(q, ir.i32());
+			LLVMValueRef qn = ir.mul(q32, ir.i32(n));
+			List<LLVMValueRef> next = new ArrayList<>();
+			for (int s = 0; s < rows.length; s++) {
+				LLVMValueRef x = ir.load(t, ir.gep(t, base, ir.add(rows[s], q32)), bytes);
+				LLVMValueRef y = ir.load(t, ir.gep(t, bBase, ir.add(qn, cols[s])), bytes);
+				next.add(ir.fma(x, y, cur.get(s)));
+			}
+			return next;
+		});
+		LLVMValueRef[] r = result.toArray(LLVMValueRef[]::new);
+		for (int s = 0; s < r.length; s++) {
+			r[s] = roundTo(r[s], accType);
+		}
+		return new Regs(out, accType, r);
+	}
+
+	/** Writes x row-major into the scratch at base, converted to dtype's compute type. */
+	private void toScratchAs(Regs x, LLVMValueRef base, DType dtype) {
+		LLVMTypeRef t = computeType(dtype);
+		int bytes = scratchBytes(dtype);
+		long[] strides = rowMajorStrides(x.map().shape());
+		for (int s = 0; s < x.map().slots(); s++) {
+			LLVMValueRef at = ir.gep(t, base, flat(x.map(), s, strides));
+			LLVMValueRef v = convert(x.regs()[s], x.dtype(), dtype);
+			LLVMValueRef own = owns(x.map(), s);
+			if (own == null) {
+				ir.store(v, at, bytes);
+			} else {
+				ir.ifThen(own, () -> ir.store(v, at, bytes));
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ shared tiles
+
+	private void copy(Stmt.Copy c) {
+		if (c.result().type().space() == TileType.Space.SHARED) {
+			Regs x = regs(c.x());
+			Smem target = new Smem(regionBase(c.result()), swizzled(c.result()), c.result().type());
+			storeShared(target, x);
+			define(c.result(), target);
+		} else {
+			Smem s = smem(c.x());
+			ThreadMap map = mapOf(c.result());
+			requireWhole(map);
+			DType dt = s.type().dtype();
+			LLVMTypeRef st = storageType(dt);
+			int bytes = storageBytes(dt);
+			LLVMValueRef[] r = new LLVMValueRef[map.slots()];
+			for (int k = 0; k < r.length; k++) {
+				LLVMValueRef at = ir.gep(st, s.base(), sharedOffset(s, map, k));
+				r[k] = fromStorage(ir.load(st, at, bytes), dt);
+			}
+			define(c.result(), new Regs(map, dt, r));
+		}
+	}
+
+	private Layout.Swizzled swizzled(TileValue v) {
+		Layout l = kernel.threads().of(v);
+		if (l instanceof Layout.Swizzled s) {
+			return s;
+		}
+		List<Integer> order = new ArrayList<>();
+		for (int d = v.type().rank() - 1; d >= 0; d--) {
+			order.add(d);
+		}
+		return new Layout.Swizzled(1, 1, 1, order);
+	}
+
+	/** The element offset (i32) in shared tile s of slot k of map m: row-major along the layout's order, then the XOR swizzle. */
+	private LLVMValueRef sharedOffset(Smem s, ThreadMap m, int k) {
+		Layout.Swizzled l = s.layout();
+		List<Integer> shape = s.type().shape();
+		LLVMValueRef offset = ir.i32(0);
+		long stride = 1;
+		for (int o = 0; o < l.order().size(); o++) {
+			int d = l.order().get(o);
+			offset = ir.add(offset, ir.mul(coordinate(m, k, d), ir.i32(Math.toIntExact(stride))));
+			stride *= shape.get(d);
+		}
+		if (shape.size() < 2 || l.maxPhase() == 1) {
+			return offset;
+		}
+		LLVMValueRef col = coordinate(m, k, l.order().get(0));
+		LLVMValueRef row = coordinate(m, k, l.order().get(1));
+		LLVMValueRef phase = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), row, ir.i32(l.perPhase()), ""), ir.i32(l.maxPhase()), "");
+		LLVMValueRef vector = ir.i32(l.vector());
+		LLVMValueRef group = LLVMBuildUDiv(ir.raw(), col, vector, "");
+		LLVMValueRef swizzledCol = ir.add(ir.mul(ir.xor(group, phase), vector), LLVMBuildURem(ir.raw(), col, vector, ""));
+		return ir.add(ir.sub(offset, col), swizzledCol);
+	}
+
+	private void storeShared(Smem target, Regs x) {
+		ThreadMap m = x.map();
+		requireWhole(m);
+		DType dt = target.type().dtype();
+		LLVMTypeRef st = storageType(dt);
+		int bytes = storageBytes(dt);
+		for (int k = 0; k < m.slots(); k++) {
+			LLVMValueRef at = ir.gep(st, target.base(), sharedOffset(target, m, k));
+			LLVMValueRef v = toStorage(convert(x.regs()[k], x.dtype(), dt), dt);
+			LLVMValueRef own = owns(m, k);
+			if (own == null) {
+				ir.store(v, at, bytes);
+			} else {
+				ir.ifThen(own, () -> ir.store(v, at, bytes));
+			}
+		}
+	}
+
+	/** An asynchronous copy, done synchronously by the whole block in a layout of 16-byte vectors per thread. */
+	private void asyncCopy(Stmt.AsyncCopy a) {
+		TileType t = a.result().type();
+		TileType inRegisters = new TileType(t.shape(), t.dtype());
+		int vector = Math.max(1, 16 / storageBytes(t.dtype()));
+		ThreadMap map = ThreadMap.of(LayoutAssignment.layout(inRegisters, warps, warpSize, vector, "none", 128), t.shape());
+		Regs loaded = new Regs(map, t.dtype(), loadGlobal(a.arg(), a.access(), a.other(), map));
+		Smem target = new Smem(regionBase(a.result()), swizzled(a.result()), t);
+		storeShared(target, loaded);
+		define(a.result(), target);
+	}
+
+	// ------------------------------------------------------------------ global memory
+
+	/** A run of consecutive slots along the argument's contiguous axis, moved as one vector when in bounds and aligned. */
+	private record Run(int firstSlot, int length, int slotStep) {
+	}
+
+	/** The slots of m grouped into runs along tile axis t (the one walking the argument's last axis), at most maxLength long. */
+	private static List<Run> runs(ThreadMap m, int t, int maxLength) {
+		List<Run> out = new ArrayList<>();
+		if (t < 0 || m.wraps(t) || m.perThread().get(t) == 1) {
+			for (int s = 0; s < m.slots(); s++) {
+				out.add(new Run(s, 1, 0));
+			}
+			return out;
+		}
+		int per = m.perThread().get(t);
+		int length = Math.min(per, maxLength);
+		while (per % length != 0) {
+			length--;
+		}
+		int[] unit = new int[m.rank()];
+		unit[t] = 1;
+		int slotStep = m.slot(unit);
+		for (int s = 0; s < m.slots(); s++) {
+			if (m.slotIndex(s)[t] % length == 0) {
+				out.add(new Run(s, length, slotStep));
+			}
+		}
+		return out;
+	}
+
+	/** Element indices (i64) per argument axis of slot s, and whether all are in bounds (i1). */
+	private LLVMValueRef[] argIndices(String arg, Access access, ThreadMap m, int s) {
+		LLVMValueRef[] idx = new LLVMValueRef[access.rank()];
+		for (int d = 0; d < access.rank(); d++) {
+			LLVMValueRef origin = index(access.origin().get(d));
+			int t = access.tileAxis().get(d);
+			idx[d] = t >= 0 ? ir.add(origin, ir.sext(coordinate(m, s, t), ir.i64())) : origin;
+		}
+		return idx;
+	}
+
+	private LLVMValueRef inBounds(String arg, LLVMValueRef[] idx) {
+		LLVMValueRef ok = ir.i1Const(true);
+		LLVMValueRef[] ext = extents.get(arg);
+		for (int d = 0; d < idx.length; d++) {
+			ok = ir.and(ok, ir.icmp(LLVMIntULT, idx[d], ext[d]));
+		}
+		return ok;
+	}
+
+	private LLVMValueRef offset(String arg, LLVMValueRef[] idx) {
+		LLVMValueRef off = ir.i64(0);
+		LLVMValueRef[] st = strides.get(arg);
+		for (int d = 0; d < idx.length; d++) {
+			off = ir.add(off, ir.mul(idx[d], st[d]));
+		}
+		return off;
+	}
+
+	/** Whether a run starting at idx lies in bounds and starts at a multiple of its length (i1). */
+	private LLVMValueRef wholeRun(String arg, LLVMValueRef[] idx, LLVMValueRef offset, int length) {
+		LLVMValueRef ok = inBounds(arg, idx);
+		int last = idx.length - 1;
+		ok = ir.and(ok, ir.icmp(LLVMIntSLE, ir.add(idx[last], ir.i64(length)), extents.get(arg)[last]));
+		return ir.and(ok, ir.icmp(LLVMIntEQ, ir.and(offset, ir.i64(length - 1)), ir.i64(0)));
+	}
+
+	private int contiguousTileAxis(Access access) {
+		return access.rank() == 0 ? -1 : access.tileAxis().get(access.rank() - 1);
+	}
+
+	private LLVMValueRef[] loadGlobal(String arg, Access access, double other, ThreadMap m) {
+		requireWhole(m);
+		KernelArg ka = kernel.arg(arg);
+		DType dt = ka.dtype();
+		LLVMTypeRef st = storageType(dt);
+		int bytes = storageBytes(dt);
+		LLVMValueRef base = data.get(arg);
+		LLVMValueRef otherValue = constant(dt, other);
+		LLVMValueRef[] out = new LLVMValueRef[m.slots()];
+		for (Run run : runs(m, contiguousTileAxis(access), 16 / bytes)) {
+			LLVMValueRef[] idx = argIndices(arg, access, m, run.firstSlot());
+			LLVMValueRef off = offset(arg, idx);
+			if (run.length() == 1) {
+				LLVMValueRef ok = inBounds(arg, idx);
+				LLVMValueRef safe = ir.select(ok, off, ir.i64(0));
+				LLVMValueRef v = fromStorage(ir.load(st, ir.gep(st, base, safe), bytes), dt);
+				out[run.firstSlot()] = ir.select(ok, v, otherValue);
+				continue;
+			}
+			LLVMValueRef whole = wholeRun(arg, idx, off, run.length());
+			LLVMBasicBlockRef vectorBlock = ir.block("ld.vector");
+			LLVMBasicBlockRef scalarBlock = ir.block("ld.scalar");
+			LLVMBasicBlockRef join = ir.block("ld.join");
+			ir.condBr(whole, vectorBlock, scalarBlock);
+			ir.at(vectorBlock);
+			LLVMTypeRef vt = ir.vec(st, run.length());
+			LLVMValueRef vec = ir.load(vt, ir.gep(st, base, off), bytes * run.length());
+			LLVMValueRef[] fromVector = new LLVMValueRef[run.length()];
+			for (int i = 0; i < run.length(); i++) {
+				fromVector[i] = fromStorage(ir.extract(vec, i), dt);
+			}
+			LLVMBasicBlockRef vectorEnd = ir.currentBlock();
+			ir.br(join);
+			ir.at(scalarBlock);
+			LLVMValueRef[] fromScalars = new LLVMValueRef[run.length()];
+			int last = idx.length - 1;
+			for (int i = 0; i < run.length(); i++) {
+				LLVMValueRef[] at = idx.clone();
+				at[last] = ir.add(idx[last], ir.i64(i));
+				LLVMValueRef ok = inBounds(arg, at);
+				LLVMValueRef safe = ir.select(ok, ir.add(off, ir.i64(i)), ir.i64(0));
+				LLVMValueRef v = fromStorage(ir.load(st, ir.gep(st, base, safe), bytes), dt);
+				fromScalars[i] = ir.select(ok, v, otherValue);
+			}
+			LLVMBasicBlockRef scalarEnd = ir.currentBlock();
+			ir.br(join);
+			ir.at(join);
+			for (int i = 0; i < run.length(); i++) {
+				LLVMValueRef phi = ir.phi(LLVMTypeOf(fromVector[i]));
+				ir.addIncoming(phi, fromVector[i], vectorEnd);
+				ir.addIncoming(phi, fromScalars[i], scalarEnd);
+				out[run.firstSlot() + i * run.slotStep()] = phi;
+			}
+		}
+		return out;
+	}
+
+	private void storeGlobal(String arg, Access access, Regs x) {
+		ThreadMap m = x.map();
+		requireWhole(m);
+		KernelArg ka = kernel.arg(arg);
+		DType dt = ka.dtype();
+		LLVMTypeRef st = storageType(dt);
+		int bytes = storageBytes(dt);
+		LLVMValueRef base = data.get(arg);
+		for (Run run : runs(m, contiguousTileAxis(access), 16 / bytes)) {
+			LLVMValueRef[] idx = argIndices(arg, access, m, run.firstSlot());
+			LLVMValueRef off = offset(arg, idx);
+			LLVMValueRef own = owns(m, run.firstSlot());
+			LLVMValueRef[] v = new LLVMValueRef[run.length()];
+			for (int i = 0; i < v.length; i++) {
+				v[i] = toStorage(convert(x.regs()[run.firstSlot() + i * run.slotStep()], x.dtype(), dt), dt);
+			}
+			if (run.length() == 1) {
+				LLVMValueRef ok = inBounds(arg, idx);
+				ir.ifThen(own == null ? ok : ir.and(ok, own), () -> ir.store(v[0], ir.gep(st, base, off), bytes));
+				continue;
+			}
+			LLVMValueRef whole = wholeRun(arg, idx, off, run.length());
+			int last = idx.length - 1;
+			Runnable scalars = () -> {
+				for (int i = 0; i < v.length; i++) {
+					LLVMValueRef[] at = idx.clone();
+					at[last] = ir.add(idx[last], ir.i64(i));
+					LLVMValueRef at0 = ir.add(off, ir.i64(i));
+					LLVMValueRef value = v[i];
+					ir.ifThen(inBounds(arg, at), () -> ir.store(value, ir.gep(st, base, at0), bytes));
+				}
+			};
+			Runnable body = () -> ir.ifThenElse(whole, () -> {
+				LLVMValueRef vec = LLVMGetUndef(ir.vec(st, v.length));
+				for (int i = 0; i < v.length; i++) {
+					vec = ir.insert(vec, v[i], i);
+				}
+				ir.store(vec, ir.gep(st, base, off), bytes * v.length);
+			}, scalars);
+			if (own == null) {
+				body.run();
+			} else {
+				ir.ifThen(own, body);
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ dtypes
+
+	/** Registers hold f32 for f32/bf16/f16, f64, i64 for integers, i1 for bool. */
+	private LLVMTypeRef computeType(DType dt) {
+		return switch (dt) {
+			case F32, BF16, F16 -> ir.f32();
+			case F64 -> ir.f64();
+			case BOOL -> ir.i1();
+			case I8, I16, I32, I64, U8 -> ir.i64();
+			default -> throw new UnsupportedOperationException("the GPU backend has no " + dt.sourceName() + " yet");
+		};
+	}
+
+	private LLVMTypeRef scratchType(DType dt) {
+		return dt == DType.BOOL ? ir.i8() : computeType(dt);
+	}
+
+	private static int scratchBytes(DType dt) {
+		return switch (dt) {
+			case BOOL -> 1;
+			case F32, BF16, F16 -> 4;
+			default -> 8;
+		};
+	}
+
+	private LLVMValueRef toScratch(LLVMValueRef v) {
+		return LLVMGetTypeKind(LLVMTypeOf(v)) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(LLVMTypeOf(v)) == 1 ? ir.zext(v, ir.i8()) : v;
+	}
+
+	private LLVMValueRef fromScratch(LLVMValueRef v, DType dt) {
+		return dt == DType.BOOL ? ir.icmp(LLVMIntNE, v, LLVMConstInt(ir.i8(), 0, 0)) : v;
+	}
+
+	/** The memory type of an element: what buffers and shared tiles hold (bf16 as its 16 bits). */
+	private LLVMTypeRef storageType(DType dt) {
+		return switch (dt) {
+			case F32 -> ir.f32();
+			case F64 -> ir.f64();
+			case F16 -> ir.f16();
+			case BF16, I16 -> ir.i16();
+			case I32 -> ir.i32();
+			case I64 -> ir.i64();
+			case I8, U8, BOOL -> ir.i8();
+			default -> throw new UnsupportedOperationException("the GPU backend has no " + dt.sourceName() + " yet");
+		};
+	}
+
+	static int storageBytes(DType dt) {
+		return switch (dt) {
+			case BOOL, I8, U8, FP8E4M3, FP8E5M2 -> 1;
+			case I16, F16, BF16 -> 2;
+			case I32, F32 -> 4;
+			case I64, F64 -> 8;
+		};
+	}
+
+	private LLVMValueRef fromStorage(LLVMValueRef v, DType dt) {
+		return switch (dt) {
+			case F32, F64, I64 -> v;
+			case F16 -> ir.fpext(v, ir.f32());
+			case BF16 -> ir.bitcast(ir.shl(ir.zext(v, ir.i32()), ir.i32(16)), ir.f32());
+			case I8, I16, I32 -> ir.sext(v, ir.i64());
+			case U8 -> ir.zext(v, ir.i64());
+			case BOOL -> ir.icmp(LLVMIntNE, v, LLVMConstInt(ir.i8(), 0, 0));
+			default -> throw new UnsupportedOperationException("the GPU backend has no " + dt.sourceName() + " yet");
+		};
+	}
+
+	private LLVMValueRef toStorage(LLVMValueRef v, DType dt) {
+		return switch (dt) {
+			case F32, F64, I64 -> v;
+			case F16 -> ir.fptrunc(v, ir.f16());
+			case BF16 -> ir.bitcast(ir.fptrunc(v, ir.bf16()), ir.i16());
+			case I8, U8 -> ir.trunc(v, ir.i8());
+			case I16 -> ir.trunc(v, ir.i16());
+			case I32 -> ir.trunc(v, ir.i32());
+			case BOOL -> ir.zext(v, ir.i8());
+			default -> throw new UnsupportedOperationException("the GPU backend has no " + dt.sourceName() + " yet");
+		};
+	}
+
+	private LLVMValueRef constant(DType dt, double value) {
+		LLVMTypeRef t = computeType(dt);
+		return switch (dt) {
+			case BOOL -> ir.i1Const(value != 0);
+			case I8, I16, I32, I64, U8 -> ir.i64((long) value);
+			default -> ir.constF(t, roundConstant(value, dt));
+		};
+	}
+
+	private static double roundConstant(double value, DType dt) {
+		return dt == DType.F32 || dt == DType.F64 || Double.isNaN(value) || Double.isInfinite(value) ? value
+				: dev.forge.compiler.interp.Elementwise.round(value, dt);
+	}
+
+	/** A compute value rounded to what dtype dt stores (bf16/f16 precision kept in f32 registers). */
+	private LLVMValueRef roundTo(LLVMValueRef v, DType dt) {
+		return switch (dt) {
+			case BF16 -> ir.fpext(ir.fptrunc(v, ir.bf16()), ir.f32());
+			case F16 -> ir.fpext(ir.fptrunc(v, ir.f16()), ir.f32());
+			case I8 -> ir.sext(ir.trunc(v, ir.i8()), ir.i64());
+			case I16 -> ir.sext(ir.trunc(v, ir.i16()), ir.i64());
+			case I32 -> ir.sext(ir.trunc(v, ir.i32()), ir.i64());
+			case U8 -> ir.zext(ir.trunc(v, ir.i8()), ir.i64());
+			default -> v;
+		};
+	}
+
+	/** A compute value of dtype {@code from} as a compute value of dtype {@code to}, rounded to it. */
+	private LLVMValueRef convert(LLVMValueRef v, DType from, DType to) {
+		if (from == to) {
+			return v;
+		}
+		LLVMTypeRef target = computeType(to);
+		LLVMValueRef r;
+		if (from == DType.BOOL) {
+			r = to.isFloat() ? LLVMBuildUIToFP(ir.raw(), v, target, "") : ir.zext(v, target);
+		} else if (to == DType.BOOL) {
+			r = from.isFloat() ? ir.fcmp(LLVMRealUNE, v, ir.constF(LLVMTypeOf(v), 0)) : ir.icmp(LLVMIntNE, v, ir.i64(0));
+		} else if (from.isFloat() && to.isFloat()) {
+			r = from == DType.F64 ? ir.fptrunc(v, target) : to == DType.F64 ? ir.fpext(v, target) : v;
+		} else if (from.isFloat()) {
+			r = ir.fptosi(v, target);
+		} else if (to.isFloat()) {
+			r = ir.sitofp(v, target);
+		} else {
+			r = v;
+		}
+		return roundTo(r, to);
+	}
+}
