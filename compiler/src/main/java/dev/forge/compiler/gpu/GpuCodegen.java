@@ -26,22 +26,29 @@ public final class GpuCodegen {
 
 	/** Compiles every kernel of f (lowered for {@code target}, a GPU) into one PTX module. */
 	public static GpuModule compile(TileFunction f, Target target) {
+		return compile(f, target, f.name() + ".forge");
+	}
+
+	/** As {@link #compile(TileFunction, Target)}, with {@code .loc} line info pointing into {@code sourcePath}. */
+	public static GpuModule compile(TileFunction f, Target target, String sourcePath) {
 		if (!target.isGpu()) {
 			throw new IllegalArgumentException("target " + target.name() + " is not a GPU");
 		}
 		try (IrBuilder ir = new IrBuilder(f.name()); NvptxTarget nvptx = new NvptxTarget(target)) {
+			LineInfo lines = new LineInfo(ir, sourcePath);
 			nvptx.configure(ir.module());
 			LLVMValueRef shared = LLVMAddGlobalInAddressSpace(ir.module(), ir.array(ir.i8(), 0), "forge_shared", 3);
 			LLVMSetAlignment(shared, 128);
 			LLVMSetLinkage(shared, LLVMExternalLinkage);
 			List<GpuModule.GpuKernel> kernels = new ArrayList<>();
 			for (Kernel k : f.kernels()) {
-				GpuKernelEmitter emitter = new GpuKernelEmitter(ir, k, target.warpSize(), shared);
+				GpuKernelEmitter emitter = new GpuKernelEmitter(ir, k, target.warpSize(), shared, lines);
 				String symbol = KernelAbi.symbol(f, k);
 				LLVMValueRef fn = emitter.emit(symbol);
 				annotate(ir, fn, "maxntidx", emitter.threadsPerBlock());
 				kernels.add(new GpuModule.GpuKernel(symbol, k.name(), emitter.threadsPerBlock(), emitter.sharedBytes()));
 			}
+			lines.close();
 			LlvmSupport.verify(ir.module());
 			nvptx.optimize(ir.module());
 			String llvm = LlvmSupport.print(ir.module());

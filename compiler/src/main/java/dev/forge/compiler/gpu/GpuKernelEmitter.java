@@ -74,7 +74,10 @@ final class GpuKernelEmitter {
 	/** Loop induction variables by name, for ring indices. */
 	private final Map<String, LLVMValueRef> loopIndex = new HashMap<>();
 
-	GpuKernelEmitter(IrBuilder ir, Kernel kernel, int warpSize, LLVMValueRef sharedMemory) {
+	private final LineInfo lines;
+
+	GpuKernelEmitter(IrBuilder ir, Kernel kernel, int warpSize, LLVMValueRef sharedMemory, LineInfo lines) {
+		this.lines = lines;
 		this.ir = ir;
 		this.math = new GpuMath(ir);
 		this.kernel = kernel;
@@ -108,6 +111,7 @@ final class GpuKernelEmitter {
 		LLVMValueRef fn = LLVMAddFunction(ir.module(), symbol, ir.fnType(ir.voidType(), params.toArray(LLVMTypeRef[]::new)));
 		LLVMSetFunctionCallConv(fn, LLVMPTXKernelCallConv);
 		ir.begin(fn);
+		lines.function(fn, symbol, kernel.range());
 		LLVMValueRef programs = ir.param(fn, 0);
 		int p = 1;
 		for (KernelArg a : kernel.args()) {
@@ -245,8 +249,14 @@ final class GpuKernelEmitter {
 	// ------------------------------------------------------------------ statements
 
 	private void block(List<Stmt> body) {
+		planReuse(body);
 		for (Stmt s : body) {
 			try {
+				for (Reuse r : peelBefore.getOrDefault(s, List.of())) {
+					peeled.put(r.key(), loadGlobal(r.load().arg(), atFirstIteration(r.load().access(), r.var(), r.lo()),
+							r.load().other(), mapOf(r.load().result())));
+				}
+				lines.at(s.range());
 				statement(s);
 			} catch (UnsupportedOperationException e) {
 				throw e;
@@ -257,11 +267,89 @@ final class GpuKernelEmitter {
 		}
 	}
 
+	// ------------------------------------------------------------------ loads reused across loops
+
+	/** A load in the body of a loop over {@code var} from {@code lo}, whose first-iteration tile other loops load too. */
+	private record Reuse(String key, Stmt.Load load, String var, Index lo) {
+	}
+
+	private final Map<Integer, Reuse> reusedLoads = new HashMap<>();
+	private final Map<Stmt, List<Reuse>> peelBefore = new HashMap<>();
+	private final Map<String, LLVMValueRef[]> peeled = new HashMap<>();
+
+	/**
+	 * Finds the loads that several sibling loops over the same range make of the same tile (the
+	 * passes of a softmax or a norm over one row): their first iteration's tile is loaded once before
+	 * the first of those loops and reused by every loop's first iteration. When the tile covers the
+	 * whole row (the schedule fits it to the row), each row is then read from memory once.
+	 */
+	private void planReuse(List<Stmt> body) {
+		Map<String, List<Reuse>> byKey = new java.util.LinkedHashMap<>();
+		Map<String, Stmt> firstLoop = new HashMap<>();
+		for (Stmt s : body) {
+			if (!(s instanceof Stmt.For f)) {
+				continue;
+			}
+			for (Stmt t : f.body()) {
+				if (t instanceof Stmt.Load l && l.access().origin().stream().anyMatch(i -> i.uses(f.var()))) {
+					Access first = atFirstIteration(l.access(), f.var(), f.lo());
+					String key = l.arg() + "|" + first.origin().stream().map(Index::print).toList() + "|" + first.tileAxis() + "|"
+							+ l.other() + "|" + l.result().type() + "|" + kernel.threads().of(l.result()) + "|" + Index.print(f.lo())
+							+ "|" + Index.print(f.hi()) + "|" + f.step();
+					byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new Reuse(key, l, f.var(), f.lo()));
+					firstLoop.putIfAbsent(key, f);
+				}
+			}
+		}
+		for (Map.Entry<String, List<Reuse>> e : byKey.entrySet()) {
+			long loops = e.getValue().stream().map(Reuse::var).distinct().count();
+			if (loops < 2) {
+				continue;
+			}
+			for (Reuse r : e.getValue()) {
+				reusedLoads.put(r.load().result().id(), r);
+			}
+			peelBefore.computeIfAbsent(firstLoop.get(e.getKey()), k -> new ArrayList<>()).add(e.getValue().get(0));
+		}
+	}
+
+	private static Access atFirstIteration(Access a, String var, Index lo) {
+		return new Access(a.origin().stream().map(i -> i.replace(var, lo)).toList(), a.tileAxis());
+	}
+
+	/** A load that reuses the peeled first-iteration tile when the loop is at its first iteration. */
+	private LLVMValueRef[] loadOrReuse(Stmt.Load l, ThreadMap map) {
+		Reuse r = reusedLoads.get(l.result().id());
+		LLVMValueRef[] first = r == null ? null : peeled.get(r.key());
+		if (first == null) {
+			return loadGlobal(l.arg(), l.access(), l.other(), map);
+		}
+		LLVMValueRef atFirst = ir.icmp(LLVMIntEQ, indexVars.get(r.var()), index(r.lo()));
+		LLVMBasicBlockRef reuse = ir.block("reuse");
+		LLVMBasicBlockRef fresh = ir.block("fresh");
+		LLVMBasicBlockRef join = ir.block("reuse.join");
+		ir.condBr(atFirst, reuse, fresh);
+		ir.at(reuse);
+		ir.br(join);
+		ir.at(fresh);
+		LLVMValueRef[] loaded = loadGlobal(l.arg(), l.access(), l.other(), map);
+		LLVMBasicBlockRef freshEnd = ir.currentBlock();
+		ir.br(join);
+		ir.at(join);
+		LLVMValueRef[] out = new LLVMValueRef[loaded.length];
+		for (int i = 0; i < out.length; i++) {
+			out[i] = ir.phi(LLVMTypeOf(loaded[i]));
+			ir.addIncoming(out[i], first[i], reuse);
+			ir.addIncoming(out[i], loaded[i], freshEnd);
+		}
+		return out;
+	}
+
 	private void statement(Stmt s) {
 		switch (s) {
 			case Stmt.Load l -> {
 				ThreadMap map = mapOf(l.result());
-				define(l.result(), new Regs(map, l.result().type().dtype(), loadGlobal(l.arg(), l.access(), l.other(), map)));
+				define(l.result(), new Regs(map, l.result().type().dtype(), loadOrReuse(l, map)));
 			}
 			case Stmt.Store st -> storeGlobal(st.arg(), st.access(), regs(st.value()));
 			case Stmt.Full f -> {

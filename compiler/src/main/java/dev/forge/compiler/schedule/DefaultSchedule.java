@@ -60,6 +60,9 @@ public final class DefaultSchedule {
 		};
 		if (inner > 0 && innerDim != null) {
 			inner = shrink(inner, innerDim, hints, g.kind() == KernelGroup.Kind.ROW_REDUCTION ? model.vectorElements() : 1);
+			if (g.kind() == KernelGroup.Kind.ROW_REDUCTION && model instanceof GpuModel) {
+				inner = GpuModel.wholeRow(inner, innerDim, hints, t);
+			}
 		}
 		if (g.kind() == KernelGroup.Kind.MATMUL && dims.size() >= 2 && model instanceof HostModel host) {
 			balance(block, dims, hints, host);
@@ -151,6 +154,17 @@ public final class DefaultSchedule {
 	}
 
 	/** The dtype of a matmul kernel's operands. */
+	/** Elements of the group's narrowest input in one 16-byte access: 4 f32, 8 bf16 (at least 1, at most 16). */
+	private static int sixteenBytes(KernelGroup g) {
+		int bytes = 4;
+		for (dev.forge.compiler.graph.Value v : g.inputs()) {
+			if (v.type().rank() > 0 && v.type().dtype().bits() >= 8) {
+				bytes = Math.min(bytes, v.type().dtype().bits() / 8);
+			}
+		}
+		return 16 / bytes;
+	}
+
 	private static DType operandType(KernelGroup g) {
 		return g.ops().stream().filter(o -> o instanceof Op.MatMul).map(o -> ((Op.MatMul) o).lhs().type().dtype()).findFirst()
 				.orElse(DType.F32);
@@ -228,6 +242,23 @@ public final class DefaultSchedule {
 			return new GpuModel(Math.max(1, t.sms()), t.warpSize(), t.sharedMemoryPerBlock(), t.hasFeature("cp_async"), t.name());
 		}
 
+		/** Most elements of a row one thread keeps in registers, so that a row is read from memory once. */
+		static final int ROW_ELEMENTS_PER_THREAD = 64;
+
+		/**
+		 * The column step of a row reduction whose row fits in the registers of its threads: the
+		 * whole row (a power of two), so that every pass over the row reuses what the first read.
+		 */
+		static int wholeRow(int inner, Dim rowDim, Map<String, Long> hints, Tiling t) {
+			java.util.OptionalLong v = rowDim.evaluate(hints);
+			if (v.isEmpty() || v.getAsLong() <= inner) {
+				return inner;
+			}
+			long row = Long.highestOneBit(v.getAsLong() - 1) << 1;
+			long limit = (long) t.warps() * 32 * ROW_ELEMENTS_PER_THREAD;
+			return row <= limit ? (int) row : inner;
+		}
+
 		/** 16 bytes per thread per access (one 128-bit load), counted in f32 elements. */
 		public int vectorElements() {
 			return 4;
@@ -254,14 +285,16 @@ public final class DefaultSchedule {
 							stages, origin);
 				}
 				case ROW_REDUCTION -> {
-					// One row per program: 4 warps of 32 threads, 4 f32 each: 512 columns per step.
+					// One row per program: 4 warps of 32 threads, 16 bytes each: 512 f32 or 1024 bf16 columns per step.
 					int threads = 4 * warpSize;
-					yield new Tiling(ones(rank), threads * 4, 4, sms, Tiling.axes(grid), Tiling.axes(grid), 4, 1, origin);
+					int vector = sixteenBytes(g);
+					yield new Tiling(ones(rank), threads * vector, vector, sms, Tiling.axes(grid), Tiling.axes(grid), 4, 1, origin);
 				}
 				case ELEMENTWISE, COPY -> {
-					// 4 warps, 4 elements per thread per row: rows of 512, 4 of them per program.
-					int cols = 4 * 4 * warpSize;
-					yield new Tiling(rank == 0 ? List.of() : rank == 1 ? List.of(cols * 4) : lastTwo(rank, 4, cols), 0, 4,
+					// 4 warps, 16 bytes per thread per row: rows of 512 f32, 4 of them per program.
+					int vector = sixteenBytes(g);
+					int cols = 4 * vector * warpSize;
+					yield new Tiling(rank == 0 ? List.of() : rank == 1 ? List.of(cols * 4) : lastTwo(rank, 4, cols), 0, vector,
 							sms, Tiling.axes(grid), Tiling.axes(grid), 4, 1, origin);
 				}
 			};
