@@ -1,5 +1,7 @@
 package dev.forge.profiler;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,14 +38,49 @@ import com.google.gson.JsonPrimitive;
  * @param mismatches    the first few mismatching elements
  * @param mismatchCount how many elements mismatch
  * @param problem       why results could not be compared element by element, or null
+ * @param device        the device it ran on as its driver names it ("NVIDIA H100 80GB HBM3"), or null
+ *                      where the target says enough (the host)
+ * @param timingMethod  how the time was taken when not plain wall-clock time ("CUDA events, L2 flushed
+ *                      before each run"), or null
+ * @param peaks         the chip's peak rates the throughput is put against, or null
  */
 public record RunReport(String function, String target, Map<String, Long> dims, long seed, boolean verified, double maxRelError,
 		double maxAbsError, double medianMs, double minMs, int runs, double gflops, double gbps, String reference, List<Comparison.Mismatch> mismatches,
-		long mismatchCount, String problem) {
+		long mismatchCount, String problem, String device, String timingMethod, Peaks peaks) {
 
 	public RunReport {
 		dims = Collections.unmodifiableMap(new LinkedHashMap<>(dims)); // keeps the caller's order
 		mismatches = List.copyOf(mismatches);
+	}
+
+	/** A report with no device name, timing method or peaks (a host run). */
+	public RunReport(String function, String target, Map<String, Long> dims, long seed, boolean verified, double maxRelError, double maxAbsError,
+			double medianMs, double minMs, int runs, double gflops, double gbps, String reference, List<Comparison.Mismatch> mismatches,
+			long mismatchCount, String problem) {
+		this(function, target, dims, seed, verified, maxRelError, maxAbsError, medianMs, minMs, runs, gflops, gbps, reference, mismatches,
+				mismatchCount, problem, null, null, null);
+	}
+
+	/** This report, run on {@code device} with time taken by {@code timingMethod} (either may be null). */
+	public RunReport on(String device, String timingMethod) {
+		return new RunReport(function, target, dims, seed, verified, maxRelError, maxAbsError, medianMs, minMs, runs, gflops, gbps, reference,
+				mismatches, mismatchCount, problem, device, timingMethod, peaks);
+	}
+
+	/** This report, its throughput put against {@code peaks} (null: none). */
+	public RunReport withPeaks(Peaks peaks) {
+		return new RunReport(function, target, dims, seed, verified, maxRelError, maxAbsError, medianMs, minMs, runs, gflops, gbps, reference,
+				mismatches, mismatchCount, problem, device, timingMethod, peaks);
+	}
+
+	/** GFLOP/s as a percentage of the peak FLOP/s for the function's dtype; NaN without peaks or FLOPs. */
+	public double peakFlopsPercent() {
+		return peaks == null || gflops <= 0 || !(peaks.flopsPerSecond() > 0) ? Double.NaN : 100 * gflops * 1e9 / peaks.flopsPerSecond();
+	}
+
+	/** GB/s as a percentage of the DRAM bandwidth; NaN without peaks. */
+	public double peakBandwidthPercent() {
+		return peaks == null || !(peaks.bytesPerSecond() > 0) ? Double.NaN : 100 * gbps * 1e9 / peaks.bytesPerSecond();
 	}
 
 	/** The report of a verified and timed run, from its parts. */
@@ -66,11 +103,18 @@ public record RunReport(String function, String target, Map<String, Long> dims, 
 	 * time       1.234 ms median of 200 runs (min 1.180 ms)
 	 * throughput 217.5 GFLOP/s, 2.5 GB/s
 	 * </pre>
+	 *
+	 * A GPU run adds a {@code device} line after the target, says how the time was taken, gives
+	 * TFLOP/s from 1000 GFLOP/s up, and with peaks a {@code roofline} line: {@code 41.2% of the bf16
+	 * peak (989 TFLOP/s), 12.0% of DRAM bandwidth (3350 GB/s)}.
 	 */
 	public String toText() {
 		StringBuilder out = new StringBuilder();
 		line(out, "function", function);
 		line(out, "target", target);
+		if (device != null) {
+			line(out, "device", device);
+		}
 		StringJoiner d = new StringJoiner(", ");
 		dims.forEach((name, value) -> d.add(name + "=" + value));
 		line(out, "dims", dims.isEmpty() ? "(none)" : d.toString());
@@ -91,15 +135,29 @@ public record RunReport(String function, String target, Map<String, Long> dims, 
 				line(out, "", "... " + (mismatchCount - mismatches.size()) + " more");
 			}
 		}
-		line(out, "time", time(medianMs) + " median of " + runs + (runs == 1 ? " run" : " runs") + " (min " + time(minMs) + ")");
-		line(out, "throughput", rate(gflops) + " GFLOP/s, " + rate(gbps) + " GB/s");
+		line(out, "time", time(medianMs) + " median of " + runs + (runs == 1 ? " run" : " runs") + " (min " + time(minMs)
+				+ (timingMethod == null ? "" : "; " + timingMethod) + ")");
+		line(out, "throughput", (gflops >= 1000 ? rate(gflops / 1000) + " TFLOP/s, " : rate(gflops) + " GFLOP/s, ") + rate(gbps) + " GB/s");
+		if (peaks != null) {
+			StringJoiner roofline = new StringJoiner(", ");
+			if (Double.isFinite(peakFlopsPercent())) {
+				roofline.add(percent(peakFlopsPercent()) + " of the " + peaks.dtype() + " peak (" + significant(peaks.flopsPerSecond() / 1e12) + " TFLOP/s)");
+			}
+			if (Double.isFinite(peakBandwidthPercent())) {
+				roofline.add(percent(peakBandwidthPercent()) + " of DRAM bandwidth (" + significant(peaks.bytesPerSecond() / 1e9) + " GB/s)");
+			}
+			if (roofline.length() > 0) {
+				line(out, "roofline", roofline.toString());
+			}
+		}
 		return out.toString();
 	}
 
 	/**
 	 * One JSON object with snake_case keys: {@code function, target, dims, seed, reference, verified,
 	 * max_rel_error, max_abs_error, mismatch_count, mismatches, problem, median_ms, min_ms, runs, gflops,
-	 * gbps}. JSON has no NaN or infinity: such numbers are written as the strings {@code "NaN"},
+	 * gbps}, then where known {@code device, timing_method, peak_flops_percent, peak_bandwidth_percent}
+	 * (a host run has none of these). JSON has no NaN or infinity: such numbers are written as the strings {@code "NaN"},
 	 * {@code "Infinity"} and {@code "-Infinity"} (an error is infinite where a result is NaN or
 	 * infinite and the reference is not; NaN where shapes did not allow a comparison).
 	 */
@@ -134,6 +192,18 @@ public record RunReport(String function, String target, Map<String, Long> dims, 
 		o.addProperty("runs", runs);
 		o.add("gflops", number(gflops));
 		o.add("gbps", number(gbps));
+		if (device != null) {
+			o.addProperty("device", device);
+		}
+		if (timingMethod != null) {
+			o.addProperty("timing_method", timingMethod);
+		}
+		if (Double.isFinite(peakFlopsPercent())) {
+			o.addProperty("peak_flops_percent", peakFlopsPercent());
+		}
+		if (Double.isFinite(peakBandwidthPercent())) {
+			o.addProperty("peak_bandwidth_percent", peakBandwidthPercent());
+		}
 		return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o);
 	}
 
@@ -167,6 +237,16 @@ public record RunReport(String function, String target, Map<String, Long> dims, 
 	/** A rate: one decimal, three significant digits below 1. */
 	private static String rate(double x) {
 		return x >= 1 || x == 0 ? String.format(Locale.ROOT, "%.1f", x) : String.format(Locale.ROOT, "%.3g", x);
+	}
+
+	/** A share of a peak: one decimal, two significant digits below 1%. */
+	private static String percent(double x) {
+		return x >= 1 || x == 0 ? String.format(Locale.ROOT, "%.1f%%", x) : String.format(Locale.ROOT, "%.2g%%", x);
+	}
+
+	/** A peak: three significant digits, no trailing zeros after the point (66.9, 3350, 989). */
+	private static String significant(double x) {
+		return new BigDecimal(x).round(new MathContext(3)).stripTrailingZeros().toPlainString();
 	}
 
 	private static JsonElement number(double x) {

@@ -90,6 +90,18 @@ public record Timing(double medianMs, double minMs, double p90Ms, int runs) {
 		return new Timing(median / 1e6, s[0] / 1e6, p90 / 1e6, n);
 	}
 
+	/** The statistics of run times in milliseconds taken elsewhere (a GPU's events). */
+	public static Timing ofMillis(double[] samplesMs) {
+		if (samplesMs.length == 0) {
+			throw new IllegalArgumentException("no timed runs");
+		}
+		long[] nanos = new long[samplesMs.length];
+		for (int i = 0; i < nanos.length; i++) {
+			nanos[i] = Math.round(samplesMs[i] * 1e6);
+		}
+		return of(nanos);
+	}
+
 	private static long timeOnce(Runnable body, LongSupplier clock) {
 		long start = clock.getAsLong();
 		body.run();

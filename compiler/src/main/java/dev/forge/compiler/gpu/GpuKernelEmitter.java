@@ -33,8 +33,8 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * then across lanes with butterfly shuffles, then across warps through the scratch area. A shared
  * tile is a base address in the dynamic shared memory; each definition of one gets its own region
  * (a ring of regions when a loop carries it, so that the stages of a pipelined loop do not
- * overwrite each other). Asynchronous copies are performed synchronously by the whole block, so an
- * {@code async_wait} is a barrier. Index arithmetic is 64-bit throughout.
+ * overwrite each other). Asynchronous copies use cp.async, one commit group per copy, and an
+ * {@code async_wait} waits for its groups then meets a barrier. Index arithmetic is 64-bit throughout.
  */
 final class GpuKernelEmitter {
 
@@ -75,9 +75,12 @@ final class GpuKernelEmitter {
 	private final Map<String, LLVMValueRef> loopIndex = new HashMap<>();
 
 	private final LineInfo lines;
+	/** Whether the chip has cp.async (sm_80+): asynchronous copies are then really asynchronous. */
+	private final boolean asyncCopies;
 
-	GpuKernelEmitter(IrBuilder ir, Kernel kernel, int warpSize, LLVMValueRef sharedMemory, LineInfo lines) {
+	GpuKernelEmitter(IrBuilder ir, Kernel kernel, int warpSize, boolean asyncCopies, LLVMValueRef sharedMemory, LineInfo lines) {
 		this.lines = lines;
+		this.asyncCopies = asyncCopies;
 		this.ir = ir;
 		this.math = new GpuMath(ir);
 		this.kernel = kernel;
@@ -434,7 +437,7 @@ final class GpuKernelEmitter {
 			}
 			case Stmt.Copy c -> copy(c);
 			case Stmt.AsyncCopy a -> asyncCopy(a);
-			case Stmt.AsyncWait w -> barrier();
+			case Stmt.AsyncWait w -> asyncWait(w);
 			case Stmt.Barrier b -> barrier();
 			case Stmt.For f -> loop(f);
 		}
@@ -1039,16 +1042,62 @@ final class GpuKernelEmitter {
 		}
 	}
 
-	/** An asynchronous copy, done synchronously by the whole block in a layout of 16-byte vectors per thread. */
+	/**
+	 * An asynchronous copy in a layout of 16-byte vectors per thread: each vector that lies in bounds,
+	 * aligned, and contiguous in the shared layout goes by {@code cp.async} (sm_80+), the others are
+	 * loaded and stored by the thread (masked elements read the load's {@code other}). One commit
+	 * group per copy, so that {@code async_wait n} is {@code cp.async.wait_group n} and a barrier.
+	 */
 	private void asyncCopy(Stmt.AsyncCopy a) {
 		TileType t = a.result().type();
 		TileType inRegisters = new TileType(t.shape(), t.dtype());
-		int vector = Math.max(1, 16 / storageBytes(t.dtype()));
+		int bytes = storageBytes(t.dtype());
+		int vector = Math.max(1, 16 / bytes);
 		ThreadMap map = ThreadMap.of(LayoutAssignment.layout(inRegisters, warps, warpSize, vector, "none", 128), t.shape());
-		Regs loaded = new Regs(map, t.dtype(), loadGlobal(a.arg(), a.access(), a.other(), map));
 		Smem target = new Smem(regionBase(a.result()), swizzled(a.result()), t);
-		storeShared(target, loaded);
 		define(a.result(), target);
+		int axis = contiguousTileAxis(a.access());
+		List<Run> runs = runs(map, axis, vector);
+		boolean vectorRuns = asyncCopies && runs.get(0).length() == vector && bytes * vector == 16
+				&& target.layout().order().get(0) == axis && (target.layout().maxPhase() == 1 || target.layout().vector() % vector == 0);
+		if (!vectorRuns) {
+			storeShared(target, new Regs(map, t.dtype(), loadGlobal(a.arg(), a.access(), a.other(), map)));
+			if (asyncCopies) {
+				ir.asm(ir.voidType(), "cp.async.commit_group;", "~{memory}");
+			}
+			return;
+		}
+		LLVMTypeRef st = storageType(t.dtype());
+		LLVMValueRef base = data.get(a.arg());
+		for (Run run : runs) {
+			LLVMValueRef[] idx = argIndices(a.arg(), a.access(), map, run.firstSlot());
+			LLVMValueRef off = offset(a.arg(), idx);
+			LLVMValueRef dst = ir.gep(st, target.base(), sharedOffset(target, map, run.firstSlot()));
+			ir.ifThenElse(wholeRun(a.arg(), idx, off, run.length()),
+					// Inline PTX: with 32-bit shared pointers LLVM 20 cannot select the cp.async intrinsic (it aborts).
+					() -> ir.asm(ir.voidType(), "cp.async.cg.shared.global [$0], [$1], 16;", "r,l,~{memory}",
+							LLVMBuildPtrToInt(ir.raw(), dst, ir.i32(), ""), LLVMBuildPtrToInt(ir.raw(), ir.gep(st, base, off), ir.i64(), "")),
+					() -> {
+						LLVMValueRef other = constant(t.dtype(), a.other());
+						int last = idx.length - 1;
+						for (int i = 0; i < run.length(); i++) {
+							LLVMValueRef[] at = idx.clone();
+							at[last] = ir.add(idx[last], ir.i64(i));
+							LLVMValueRef ok = inBounds(a.arg(), at);
+							LLVMValueRef safe = ir.select(ok, ir.add(off, ir.i64(i)), ir.i64(0));
+							LLVMValueRef v = ir.select(ok, fromStorage(ir.load(st, ir.gep(st, base, safe), bytes), t.dtype()), other);
+							ir.store(toStorage(v, t.dtype()), ir.gep(st, dst, ir.i32(i)), bytes);
+						}
+					});
+		}
+		ir.asm(ir.voidType(), "cp.async.commit_group;", "~{memory}");
+	}
+
+	private void asyncWait(Stmt.AsyncWait w) {
+		if (asyncCopies) {
+			ir.asm(ir.voidType(), "cp.async.wait_group " + w.pending() + ";", "~{memory}");
+		}
+		barrier();
 	}
 
 	// ------------------------------------------------------------------ global memory

@@ -1,12 +1,5 @@
 package dev.forge.compiler.host;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -14,26 +7,22 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.forge.compiler.tile.Buffer;
-import dev.forge.compiler.tile.Index;
 import dev.forge.compiler.tile.Kernel;
-import dev.forge.compiler.tile.KernelArg;
+import dev.forge.compiler.tile.LaunchPlan;
 import dev.forge.compiler.tile.TileFunction;
-import dev.forge.types.DType;
-import dev.forge.types.Dim;
 
 /**
- * A Tile IR function compiled for the host CPU (codegen, O3, JIT) and its launcher: binds the dims,
- * allocates TEMP and DIM buffers, fills each kernel's argument block ({@link KernelAbi}), evaluates
- * the grid and splits the program ids over a pool of threads, kernels one after another. The pool's
- * threads have large stacks because tiles are stack arrays. Closing frees the code and the pool.
+ * A Tile IR function compiled for the host CPU (codegen, O3, JIT) and its launcher: plans the run
+ * at the given dims ({@link LaunchPlan}, shared with the GPU runner), allocates TEMP and DIM buffers,
+ * fills each kernel's argument block ({@link KernelAbi}) and splits the program ids over a pool of
+ * threads, kernels one after another. The pool's threads have large stacks because tiles are stack
+ * arrays. Closing frees the code and the pool.
  */
 public final class HostExecutable implements AutoCloseable {
 
@@ -90,36 +79,31 @@ public final class HostExecutable implements AutoCloseable {
 		if (threads < 1) {
 			throw new IllegalArgumentException("threads must be positive: " + threads);
 		}
+		LaunchPlan plan = LaunchPlan.of(function, dims, KernelAbi::storageBytes);
 		try (Arena arena = Arena.ofShared()) {
 			Map<String, MemorySegment> memory = new HashMap<>();
-			for (Buffer b : function.buffers()) {
-				long elements = 1;
-				for (Dim d : b.shape()) {
-					elements = Math.multiplyExact(elements, dim(d, dims, b.name()));
-				}
-				long bytes = elements * KernelAbi.storageBytes(b.dtype());
+			for (LaunchPlan.BufferSize b : plan.buffers()) {
 				switch (b.role()) {
 					case INPUT, OUTPUT -> {
 						MemorySegment s = buffers.get(b.name());
 						if (s == null) {
 							throw new IllegalArgumentException("no memory for buffer '" + b.name() + "' of @" + function.name());
 						}
-						if (s.byteSize() < bytes) {
-							throw new IllegalArgumentException("buffer '" + b.name() + "' needs " + bytes + " bytes, got " + s.byteSize());
+						if (s.byteSize() < b.bytes()) {
+							throw new IllegalArgumentException("buffer '" + b.name() + "' needs " + b.bytes() + " bytes, got " + s.byteSize());
 						}
 						memory.put(b.name(), s);
 					}
-					case TEMP -> memory.put(b.name(), temp(b.name(), bytes, dims));
+					case TEMP -> memory.put(b.name(), temp(b.name(), b.bytes(), dims));
 					case DIM -> {
-						MemorySegment s = arena.allocate(8, 8);
-						writeScalar(s, b.dtype(), dim(b.dim(), dims, b.name()));
-						memory.put(b.name(), s);
+						byte[] scalar = LaunchPlan.scalarBytes(b.buffer().dtype(), b.dimValue());
+						memory.put(b.name(), arena.allocate(LaunchPlan.SCALAR_BYTES, 8).copyFrom(MemorySegment.ofArray(scalar)));
 					}
 				}
 			}
 			for (int k = 0; k < kernels.size(); k++) {
 				long start = System.nanoTime();
-				launch(function.kernels().get(k), kernels.get(k), memory, dims, arena, threads);
+				launch(plan.kernels().get(k), kernels.get(k), memory, arena, threads);
 				if (kernelNanos != null) {
 					kernelNanos[k] += System.nanoTime() - start;
 				}
@@ -127,23 +111,13 @@ public final class HostExecutable implements AutoCloseable {
 		}
 	}
 
-	private void launch(Kernel k, MethodHandle handle, Map<String, MemorySegment> memory, Map<String, Long> dims, Arena arena,
-			int threads) {
+	private void launch(LaunchPlan.KernelLaunch launch, MethodHandle handle, Map<String, MemorySegment> memory, Arena arena, int threads) {
+		Kernel k = launch.kernel();
 		MemorySegment block = arena.allocate(Math.max(8, KernelAbi.blockBytes(k)), 8);
-		Map<String, long[]> extents = new HashMap<>();
 		for (int a = 0; a < k.args().size(); a++) {
-			KernelArg arg = k.args().get(a);
-			long[] ext = new long[arg.rank()];
-			for (int d = 0; d < ext.length; d++) {
-				ext[d] = dim(arg.shape().get(d), dims, k.name() + "." + arg.name());
-			}
-			extents.put(arg.name(), ext);
-			KernelAbi.write(block, k, a, memory.get(arg.buffer()), ext);
+			KernelAbi.write(block, k, a, memory.get(k.args().get(a).buffer()), launch.extents().get(a));
 		}
-		long total = 1;
-		for (Index g : k.grid()) {
-			total *= Math.max(0, g.evaluate(extents));
-		}
+		long total = launch.programs();
 		if (total == 0) {
 			return;
 		}
@@ -192,31 +166,6 @@ public final class HostExecutable implements AutoCloseable {
 			});
 		}
 		return pool;
-	}
-
-	private static long dim(Dim d, Map<String, Long> dims, String what) {
-		OptionalLong v = d.evaluate(dims);
-		if (v.isEmpty()) {
-			throw new IllegalArgumentException(what + ": dim " + d + " is not bound (bind " + d.symbols() + ")");
-		}
-		return v.getAsLong();
-	}
-
-	private static void writeScalar(MemorySegment s, DType dtype, long value) {
-		switch (dtype) {
-			case F32 -> s.set(JAVA_FLOAT, 0, value);
-			case F64 -> s.set(JAVA_DOUBLE, 0, value);
-			case BF16 -> {
-				int bits = Float.floatToRawIntBits(value); // round to nearest even, as stores do
-				s.set(JAVA_SHORT, 0, (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16));
-			}
-			case F16 -> s.set(JAVA_SHORT, 0, Float.floatToFloat16(value));
-			case I64 -> s.set(JAVA_LONG, 0, value);
-			case I32 -> s.set(JAVA_INT, 0, (int) value);
-			case I16 -> s.set(JAVA_SHORT, 0, (short) value);
-			case I8, U8, BOOL -> s.set(JAVA_BYTE, 0, (byte) value);
-			default -> throw new UnsupportedOperationException("the host backend has no " + dtype.sourceName());
-		}
 	}
 
 	/**

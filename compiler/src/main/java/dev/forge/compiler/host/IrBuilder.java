@@ -512,6 +512,17 @@ public final class IrBuilder implements AutoCloseable {
 		return LLVMBuildCall2(builder, type, decl, pp(args), args.length, "");
 	}
 
+	/** A call of inline assembly with side effects (PTX instructions LLVM has no selectable intrinsic for). */
+	public LLVMValueRef asm(LLVMTypeRef ret, String text, String constraints, LLVMValueRef... args) {
+		LLVMTypeRef[] types = new LLVMTypeRef[args.length];
+		for (int i = 0; i < args.length; i++) {
+			types[i] = LLVMTypeOf(args[i]);
+		}
+		LLVMTypeRef type = fnType(ret, types);
+		LLVMValueRef asm = LLVMGetInlineAsm(type, text, text.length(), constraints, constraints.length(), 1, 0, 0, 0);
+		return LLVMBuildCall2(builder, type, asm, pp(args), args.length, "");
+	}
+
 	// ---- loops
 
 	/** for (i = start; i < end; i += step) body(i); with signed i64 bounds. */

@@ -1,0 +1,130 @@
+package dev.forge.profiler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Test;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.forge.compiler.interp.NdArray;
+import dev.forge.compiler.tile.TileFunction;
+import dev.forge.compiler.tile.TileInterpreter;
+import dev.forge.profiler.cuda.SmokeKernels;
+import dev.forge.targets.Target;
+
+/**
+ * The run every device shares, over executors that stand in for a device: the gate compares with
+ * the reference whatever computed the outputs, a reduced instance is used when the reference would
+ * be long, admission comes before any input is drawn, and the report carries the device and peaks.
+ */
+class RunnerTest {
+
+	/** An executor computing with the Tile IR interpreter, then {@code damage} on its outputs. */
+	private static final class FakeDevice implements Runner.Executor {
+		final List<String> calls = new ArrayList<>();
+		final TileFunction f;
+		final UnaryOperator<NdArray> damage;
+
+		FakeDevice(TileFunction f, UnaryOperator<NdArray> damage) {
+			this.f = f;
+			this.damage = damage;
+		}
+
+		@Override
+		public String device() {
+			return "Fake GPU";
+		}
+
+		@Override
+		public void admit(Map<String, Long> dims) {
+			calls.add("admit " + Dims.format(dims));
+			if (dims.get("N") > 1L << 32) {
+				throw new IllegalArgumentException("too large");
+			}
+		}
+
+		@Override
+		public Map<String, NdArray> execute(Map<String, NdArray> inputs, Map<String, Long> dims) {
+			calls.add("execute " + Dims.format(dims));
+			Map<String, NdArray> out = new LinkedHashMap<>();
+			TileInterpreter.run(f, inputs, dims).forEach((name, a) -> out.put(name, damage.apply(a)));
+			return out;
+		}
+
+		@Override
+		public Runner.Measured measure(Map<String, NdArray> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs) {
+			calls.add("measure " + Dims.format(dims) + (keepOutputs ? " keeping outputs" : ""));
+			return new Runner.Measured(Timing.ofMillis(new double[] { 2, 1, 3 }), keepOutputs ? execute(inputs, dims) : null,
+					List.of(new HostRunner.KernelTime("vadd", 4, 2)), "CUDA events");
+		}
+	}
+
+	private static HostRunner.Request request(long n, boolean profile) {
+		return new HostRunner.Request("vadd", SmokeKernels.function(), null, Map.of("N", n), 0, Map.of(), Map.of(), profile, "h100");
+	}
+
+	@Test
+	void aCorrectDeviceVerifiesOnTheSameInputs() {
+		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
+		HostRunner.Result r = Runner.run(request(1000, true), device, null);
+		assertTrue(r.report().verified());
+		assertEquals("Tile IR interpreter in f64, same inputs", r.report().reference());
+		assertEquals(List.of("admit N=1000", "execute N=1000", "measure N=1000"), device.calls);
+		assertEquals(2.0, r.report().medianMs());
+		assertEquals("Fake GPU", r.report().device());
+		assertEquals(List.of(new HostRunner.KernelTime("vadd", 4, 2)), r.kernels());
+		assertEquals(1000, r.outputs().get("out").size());
+	}
+
+	@Test
+	void aWrongResultFailsTheGate() {
+		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> {
+			double[] d = a.data().clone();
+			d[d.length - 1] += 1; // the ragged edge
+			return new NdArray(a.shape(), d);
+		});
+		HostRunner.Result r = Runner.run(request(1000, false), device, null);
+		assertFalse(r.report().verified());
+		assertEquals(1, r.report().mismatchCount());
+		assertEquals(List.of(), r.kernels(), "no kernel table unless profiling");
+	}
+
+	@Test
+	void aLongReferenceRunsOnAReducedInstance() {
+		// 100M adds are over the reference's budget of 60M FLOPs: N is halved once
+		assertEquals(Map.of("N", 50_000_000L), Runner.reduced(SmokeKernels.function(), null, Map.of("N", 100_000_000L)));
+		assertEquals(Map.of("N", 1000L), Runner.reduced(SmokeKernels.function(), null, Map.of("N", 1000L)));
+	}
+
+	@Test
+	void admissionComesBeforeAnyInputIsDrawn() {
+		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
+		assertThrows(IllegalArgumentException.class, () -> Runner.run(request(1L << 40, false), device, null));
+		assertEquals(List.of("admit N=1099511627776"), device.calls);
+	}
+
+	@Test
+	void peaksGiveTheShareOfTheChip() {
+		Target chip = new Target("h100", "", List.of(), Map.of("kind", "gpu", "memory.dram.bandwidth", 3.35e12, "peak.vector.f32", 66.9e12), "");
+		HostRunner.Result r = Runner.run(request(1000, false), new FakeDevice(SmokeKernels.function(), a -> a), Peaks.of(chip, SmokeKernels.function()));
+		// 1024 adds (4 programs of 256, counted in full at the ragged edge) and 12000 bytes in 2 ms
+		assertEquals(100 * 1024 / 2e-3 / 66.9e12, r.report().peakFlopsPercent(), 1e-15);
+		assertEquals(100 * 12000 / 2e-3 / 3.35e12, r.report().peakBandwidthPercent(), 1e-15);
+		assertTrue(r.report().toText().contains("\nroofline   7.7e-07% of the f32 peak (66.9 TFLOP/s), 0.00018% of DRAM bandwidth (3350 GB/s)\n"),
+				r.report().toText());
+		JsonObject o = JsonParser.parseString(r.report().toJson()).getAsJsonObject();
+		assertEquals("Fake GPU", o.get("device").getAsString());
+		assertEquals("CUDA events", o.get("timing_method").getAsString());
+		assertTrue(o.has("peak_flops_percent") && o.has("peak_bandwidth_percent"));
+	}
+}
