@@ -28,7 +28,7 @@ public final class Dims {
 
 	/**
 	 * Parses {@code "B=4,S=128"} (spaces around the parts allowed; empty text binds nothing) into
-	 * an ordered map. Values are positive: a run over an empty dim measures nothing.
+	 * an ordered map. Values are non-negative 64-bit integers: 0 makes empty tensors, as in NumPy.
 	 *
 	 * @throws IllegalArgumentException naming the part that is wrong
 	 */
@@ -52,10 +52,10 @@ public final class Dims {
 			try {
 				n = Long.parseLong(value);
 			} catch (NumberFormatException e) {
-				throw new IllegalArgumentException("bad dims '" + text + "': " + name + " must be a positive integer, not '" + value + "'");
+				throw new IllegalArgumentException("bad dims '" + text + "': " + name + " must be a non-negative integer below 2^63, not '" + value + "'");
 			}
-			if (n <= 0) {
-				throw new IllegalArgumentException("bad dims '" + text + "': " + name + " must be a positive integer, not " + n);
+			if (n < 0) {
+				throw new IllegalArgumentException("bad dims '" + text + "': " + name + " must be a non-negative integer, not " + n);
 			}
 			if (dims.put(name, n) != null) {
 				throw new IllegalArgumentException("bad dims '" + text + "': " + name + " is given twice");

@@ -24,11 +24,19 @@ final class HostExecutor implements Runner.Executor, AutoCloseable {
 
 	private final HostExecutable exe;
 	private final int threads;
+	private final HostCapacity capacity;
 	private final Arena arena = Arena.ofShared();
 
-	HostExecutor(HostExecutable exe, int threads) {
+	HostExecutor(HostExecutable exe, int threads, HostCapacity capacity) {
 		this.exe = exe;
 		this.threads = threads;
+		this.capacity = capacity;
+	}
+
+	/** Refuses a run whose native buffers and f64 copies exceed the machine's available memory. */
+	@Override
+	public void admit(Map<String, Long> dims) {
+		HostMemoryException.checkNative(exe.function().name(), Dims.format(dims), HostFootprint.of(exe.function(), null, dims), capacity);
 	}
 
 	@Override

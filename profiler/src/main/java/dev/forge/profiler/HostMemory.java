@@ -31,7 +31,7 @@ public final class HostMemory {
 	}
 
 	public static NdArray read(MemorySegment s, long[] shape, DType dtype) {
-		double[] d = new double[Math.toIntExact(NdArray.size(shape))];
+		double[] d = new double[NdArray.length(shape)];
 		for (int i = 0; i < d.length; i++) {
 			d[i] = get(s, i, dtype);
 		}

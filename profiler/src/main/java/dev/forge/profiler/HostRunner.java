@@ -41,9 +41,21 @@ public final class HostRunner {
 	}
 
 	public static Result run(Request request) {
+		HostCapacity capacity = HostCapacity.current();
 		try (HostExecutable exe = HostExecutable.compile(request.tile());
-				HostExecutor executor = new HostExecutor(exe, Runtime.getRuntime().availableProcessors())) {
-			return Runner.run(request, executor, null);
+				HostExecutor executor = new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity)) {
+			return Runner.run(request, executor, null, capacity);
+		}
+	}
+
+	/**
+	 * The correctness gate alone (no timing) within {@code capacity}: what a test of many dims runs.
+	 * Dims the program or the memory cannot take are refused before any input is allocated.
+	 */
+	public static Runner.Check check(Request request, HostCapacity capacity) {
+		try (HostExecutable exe = HostExecutable.compile(request.tile());
+				HostExecutor executor = new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity)) {
+			return Runner.check(request, executor, capacity);
 		}
 	}
 

@@ -50,7 +50,7 @@ public final class RandomInputs {
 
 	/** A random tensor of {@code shape} holding values of {@code dtype}, as described above. */
 	public static NdArray tensor(long[] shape, DType dtype, SplittableRandom random) {
-		double[] data = new double[Math.toIntExact(NdArray.size(shape))];
+		double[] data = new double[NdArray.length(shape)];
 		boolean allZero = true;
 		for (int i = 0; i < data.length; i++) {
 			data[i] = value(dtype, random);

@@ -80,13 +80,63 @@ public final class Runner {
 	private Runner() {
 	}
 
+	/**
+	 * What the correctness gate found.
+	 *
+	 * @param dims       the dims it checked at: the requested ones, or a reduced instance
+	 * @param comparison the outputs against the reference
+	 * @param reference  how the reference ran, for the report
+	 * @param inputs     the inputs it drew (or was given) at {@code dims}
+	 * @param outputs    the device's outputs at {@code dims}
+	 */
+	public record Check(Map<String, Long> dims, Comparison comparison, String reference, Map<String, NdArray> inputs, Map<String, NdArray> outputs) {
+	}
+
 	/** Checks and times {@code request} on {@code executor}; {@code peaks} (nullable) adds the share of the chip's peaks. */
 	public static HostRunner.Result run(HostRunner.Request request, Executor executor, Peaks peaks) {
+		return run(request, executor, peaks, HostCapacity.current());
+	}
+
+	/** As above, with the host memory the f64 copies and the reference may take. */
+	public static HostRunner.Result run(HostRunner.Request request, Executor executor, Peaks peaks, HostCapacity capacity) {
 		TileFunction f = request.tile();
-		checkDims(f, request.dims());
-		executor.admit(request.dims());
 		// 1. Correctness: the same inputs through the compiled code and the reference.
-		Map<String, Long> checkDims = request.inputs().isEmpty() ? reduced(f, request.graph(), request.dims()) : request.dims();
+		Check check = check(request, executor, capacity);
+		boolean full = check.dims().equals(request.dims());
+
+		// 2. Timing at the requested dims.
+		Map<String, NdArray> runInputs = full ? check.inputs() : inputs(request, request.dims());
+		Map<String, NdArray> checkedOutputs = check.outputs();
+		check = new Check(check.dims(), check.comparison(), check.reference(), null, null); // let the reduced instance's arrays go
+		Measured measured = executor.measure(runInputs, request.dims(), request.profile(), !full);
+		Map<String, NdArray> outputs = full ? checkedOutputs : measured.outputs();
+		WorkCounts work = request.graph() != null ? WorkCounts.of(request.graph(), request.dims())
+				: new WorkCounts(TileWork.flops(f, request.dims()), TileWork.bytes(f, request.dims()));
+		RunReport report = RunReport.of(request.function(), request.target(), request.dims(), request.seed(), check.reference(), check.comparison(),
+				measured.timing(), work).on(executor.device(), measured.method()).withPeaks(peaks);
+		return new HostRunner.Result(report, outputs, request.profile() ? measured.kernels() : List.of());
+	}
+
+	/**
+	 * The correctness gate alone, without timing: the dims checked against the program, the run
+	 * admitted by the device and by the host's memory before any input is drawn, then the compiled
+	 * code and the reference on the same inputs, on a reduced instance when the reference would take
+	 * too long or not fit in the heap at the requested dims.
+	 *
+	 * @throws IllegalArgumentException (one line) for dims the program or the memory cannot take
+	 */
+	public static Check check(HostRunner.Request request, Executor executor, HostCapacity capacity) {
+		TileFunction f = request.tile();
+		DimCheck.check(f, request.graph(), request.dims());
+		// The host's copies first: they also refuse sizes past 64 bits before a device plans them.
+		HostMemoryException.checkStaging(f.name(), Dims.format(request.dims()), HostFootprint.of(f, null, request.dims()), capacity);
+		executor.admit(request.dims());
+		Map<String, Long> checkDims = request.inputs().isEmpty() ? reduced(f, request.graph(), request.dims(), capacity.heapBytes())
+				: request.dims();
+		HostFootprint atCheck = HostFootprint.of(f, request.graph(), checkDims);
+		if (!atCheck.referenceFits(capacity.heapBytes())) {
+			throw HostMemoryException.reference(f.name(), Dims.format(checkDims), atCheck, capacity);
+		}
 		boolean full = checkDims.equals(request.dims());
 		Map<String, NdArray> checkInputs = inputs(request, checkDims);
 		Map<String, NdArray> actual = executor.execute(checkInputs, checkDims);
@@ -102,16 +152,7 @@ public final class Runner {
 		Comparison comparison = Comparison.compareAll(a, e, types);
 		String reference = (request.graph() != null ? "Graph IR" : "Tile IR") + " interpreter in f64, "
 				+ (full ? "same inputs" : "reduced instance " + Dims.format(checkDims));
-
-		// 2. Timing at the requested dims.
-		Map<String, NdArray> runInputs = full ? checkInputs : inputs(request, request.dims());
-		Measured measured = executor.measure(runInputs, request.dims(), request.profile(), !full);
-		Map<String, NdArray> outputs = full ? actual : measured.outputs();
-		WorkCounts work = request.graph() != null ? WorkCounts.of(request.graph(), request.dims())
-				: new WorkCounts(TileWork.flops(f, request.dims()), TileWork.bytes(f, request.dims()));
-		RunReport report = RunReport.of(request.function(), request.target(), request.dims(), request.seed(), reference, comparison,
-				measured.timing(), work).on(executor.device(), measured.method()).withPeaks(peaks);
-		return new HostRunner.Result(report, outputs, request.profile() ? measured.kernels() : List.of());
+		return new Check(checkDims, comparison, reference, checkInputs, actual);
 	}
 
 	/** The dim symbols a run must bind: those of the input and output shapes and of dim buffers (e.g. heads). */
@@ -212,11 +253,19 @@ public final class Runner {
 		return scales;
 	}
 
-	/** Halves the largest dim while the reference work is over budget and every view still fits its buffer. */
+	/** As below, with no limit on the reference's memory. */
 	static Map<String, Long> reduced(TileFunction f, GraphFunction graph, Map<String, Long> dims) {
+		return reduced(f, graph, dims, Long.MAX_VALUE);
+	}
+
+	/**
+	 * Halves the largest dim while the reference work is over budget or its f64 values do not fit in
+	 * {@code heapBytes}, and every view still fits its buffer.
+	 */
+	static Map<String, Long> reduced(TileFunction f, GraphFunction graph, Map<String, Long> dims, long heapBytes) {
 		Map<String, Long> current = new LinkedHashMap<>(dims);
 		Set<String> frozen = new HashSet<>();
-		while (work(f, graph, current) > REFERENCE_FLOP_BUDGET) {
+		while (work(f, graph, current) > REFERENCE_FLOP_BUDGET || !HostFootprint.of(f, graph, current).referenceFits(heapBytes)) {
 			String largest = null;
 			for (Map.Entry<String, Long> e : current.entrySet()) {
 				if (!frozen.contains(e.getKey()) && e.getValue() > 1 && (largest == null || e.getValue() > current.get(largest))) {
@@ -237,40 +286,17 @@ public final class Runner {
 		return current;
 	}
 
+	/** The reference's FLOPs at {@code dims}; past 2^63 it is simply over budget. */
 	private static long work(TileFunction f, GraphFunction graph, Map<String, Long> dims) {
-		return graph != null ? WorkCounts.of(graph, dims).flops() : TileWork.flops(f, dims);
+		try {
+			return graph != null ? WorkCounts.of(graph, dims).flops() : TileWork.flops(f, dims);
+		} catch (ArithmeticException e) {
+			return Long.MAX_VALUE;
+		}
 	}
 
-	/** Every kernel argument's view has its buffer's element count, and no dim is 0. */
 	static boolean consistent(TileFunction f, Map<String, Long> dims) {
-		for (Kernel k : f.kernels()) {
-			for (KernelArg a : k.args()) {
-				Buffer b = f.buffer(a.buffer());
-				long view = TileWork.elements(a.shape(), dims);
-				if (view <= 0 || view != TileWork.elements(b.shape(), dims)) {
-					return false;
-				}
-			}
-		}
-		return true;
-	}
-
-	/** Every free dim bound and positive, every view consistent: else a message that says what to pass. */
-	static void checkDims(TileFunction f, Map<String, Long> dims) {
-		List<String> missing = new ArrayList<>();
-		for (String s : freeDims(f)) {
-			if (!dims.containsKey(s)) {
-				missing.add(s);
-			}
-		}
-		if (!missing.isEmpty()) {
-			throw new IllegalArgumentException("missing dims: " + String.join(", ", missing) + " (pass --dims "
-					+ String.join(",", missing.stream().map(s -> s + "=...").toList()) + ")");
-		}
-		if (!consistent(f, dims)) {
-			throw new IllegalArgumentException("the dims " + Dims.format(dims)
-					+ " do not fit the function's reshapes (e.g. a dim split into D//heads must divide evenly)");
-		}
+		return DimCheck.consistent(f, dims);
 	}
 
 	static long[] shape(List<Dim> dims, Map<String, Long> values) {

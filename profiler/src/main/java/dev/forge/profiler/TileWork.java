@@ -10,6 +10,7 @@ import dev.forge.compiler.tile.Kernel;
 import dev.forge.compiler.tile.KernelArg;
 import dev.forge.compiler.tile.Stmt;
 import dev.forge.compiler.tile.TileFunction;
+import dev.forge.compiler.interp.NdArray;
 import dev.forge.types.Dim;
 
 /**
@@ -29,9 +30,9 @@ public final class TileWork {
 			Map<String, long[]> extents = extents(f, k, dims);
 			long programs = 1;
 			for (Index g : k.grid()) {
-				programs *= Math.max(0, g.evaluate(extents));
+				programs = Math.multiplyExact(programs, Math.max(0, g.evaluate(extents)));
 			}
-			total += programs * body(k.body(), extents, new HashMap<>());
+			total = Math.addExact(total, Math.multiplyExact(programs, body(k.body(), extents, new HashMap<>())));
 		}
 		return total;
 	}
@@ -87,12 +88,9 @@ public final class TileWork {
 		return extents;
 	}
 
+	/** 64-bit element count; {@link ArithmeticException} rather than a wrapped count when it overflows. */
 	static long elements(List<Dim> shape, Map<String, Long> dims) {
-		long n = 1;
-		for (Dim d : shape) {
-			n *= value(d, dims);
-		}
-		return n;
+		return NdArray.size(Runner.shape(shape, dims));
 	}
 
 	static long value(Dim d, Map<String, Long> dims) {

@@ -26,6 +26,8 @@ class DimsTest {
 			B=4,S=128         | B=4,S=128
 			" S = 2 , B=1 "   | S=2,B=1
 			heads=8           | heads=8
+			B=0               | B=0
+			B=3000000000      | B=3000000000
 			_x1=3             | _x1=3
 			""                | ""
 			"   "             | ""
@@ -38,15 +40,14 @@ class DimsTest {
 	@CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
 			B4                      | bad dims 'B4': 'B4' is not NAME=VALUE (e.g. B=4,S=128)
 			B=4,                    | bad dims 'B=4,': '' is not NAME=VALUE (e.g. B=4,S=128)
-			B=4;S=2                 | bad dims 'B=4;S=2': B must be a positive integer, not '4;S=2'
+			B=4;S=2                 | bad dims 'B=4;S=2': B must be a non-negative integer below 2^63, not '4;S=2'
 			=4                      | bad dims '=4': '' is not a dim name
 			2B=4                    | bad dims '2B=4': '2B' is not a dim name
-			B=x                     | bad dims 'B=x': B must be a positive integer, not 'x'
-			B=                      | bad dims 'B=': B must be a positive integer, not ''
-			B=0                     | bad dims 'B=0': B must be a positive integer, not 0
-			B=-2                    | bad dims 'B=-2': B must be a positive integer, not -2
-			B=1.5                   | bad dims 'B=1.5': B must be a positive integer, not '1.5'
-			B=99999999999999999999  | bad dims 'B=99999999999999999999': B must be a positive integer, not '99999999999999999999'
+			B=x                     | bad dims 'B=x': B must be a non-negative integer below 2^63, not 'x'
+			B=                      | bad dims 'B=': B must be a non-negative integer below 2^63, not ''
+			B=-2                    | bad dims 'B=-2': B must be a non-negative integer, not -2
+			B=1.5                   | bad dims 'B=1.5': B must be a non-negative integer below 2^63, not '1.5'
+			B=99999999999999999999  | bad dims 'B=99999999999999999999': B must be a non-negative integer below 2^63, not '99999999999999999999'
 			B=1,S=2,B=3             | bad dims 'B=1,S=2,B=3': B is given twice
 			""")
 	void refusesBadSyntax(String text, String message) {

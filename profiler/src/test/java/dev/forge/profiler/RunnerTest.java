@@ -109,8 +109,37 @@ class RunnerTest {
 	@Test
 	void admissionComesBeforeAnyInputIsDrawn() {
 		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
-		assertThrows(IllegalArgumentException.class, () -> Runner.run(request(1L << 40, false), device, null));
-		assertEquals(List.of("admit N=1099511627776"), device.calls);
+		assertThrows(IllegalArgumentException.class, () -> Runner.run(request(1000, false), device, null, new HostCapacity(1L << 40, 1000)));
+		assertEquals(List.of(), device.calls, "the host's f64 copies are refused before the device is asked");
+		Runner.run(request(1000, false), device, null, new HostCapacity(1L << 40, 1L << 30));
+		assertEquals("admit N=1000", device.calls.get(0));
+	}
+
+	@Test
+	void copiesLargerThanTheHeapAreRefusedWithTheSizes() {
+		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
+		IllegalArgumentException e = assertThrows(HostMemoryException.class,
+				() -> Runner.run(request(100_000_000L, false), device, null, new HostCapacity(1L << 40, 1L << 30)));
+		// x, y and out of 1e8 f32 each, staged as f64: 2.2 GiB
+		assertEquals("@vadd at N=100000000: f64 copies of the inputs and outputs 2.2 GiB exceed the Java heap's 1 GiB free: "
+				+ "use smaller --dims, or a larger heap (-Xmx)", e.getMessage());
+		e = assertThrows(HostMemoryException.class, () -> Runner.run(request(3_000_000_000L, false), device, null));
+		assertTrue(e.getMessage().contains("'x' has 3000000000 elements"), e.getMessage());
+	}
+
+	@Test
+	void aReferenceOverTheHeapRunsOnAReducedInstance() {
+		// 3 x 8 bytes per element of copies plus the reference's 3 buffers: 48 bytes per element
+		Map<String, Long> reduced = Runner.reduced(SmokeKernels.function(), null, Map.of("N", 1_000_000L), 48L * 200_000 * 10 / 8);
+		assertEquals(Map.of("N", 125_000L), reduced);
+	}
+
+	@Test
+	void anEmptyDimRunsAndGivesEmptyOutputs() {
+		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
+		HostRunner.Result r = Runner.run(request(0, false), device, null);
+		assertTrue(r.report().verified(), r.report().toText());
+		assertEquals(0, r.outputs().get("out").size());
 	}
 
 	@Test

@@ -146,7 +146,7 @@ public final class Interpreter {
 	}
 
 	private static NdArray iota(long[] shape, int axis) {
-		double[] d = new double[Math.toIntExact(NdArray.size(shape))];
+		double[] d = new double[NdArray.length(shape)];
 		long[] strides = NdArray.strides(shape);
 		for (int i = 0; i < d.length; i++) {
 			d[i] = (i / strides[axis]) % shape[axis];
@@ -210,7 +210,7 @@ public final class Interpreter {
 				throw new InterpreterException("cannot broadcast " + Arrays.toString(in) + " to " + Arrays.toString(out));
 			}
 		}
-		double[] dst = gather(x.raw(), out, strides, Math.toIntExact(NdArray.size(out)));
+		double[] dst = gather(x.raw(), out, strides, NdArray.length(out));
 		return dst;
 	}
 
@@ -230,16 +230,22 @@ public final class Interpreter {
 		long[] batch = broadcastShape(Arrays.copyOf(sa, ra - 2), Arrays.copyOf(sb, rb - 2));
 		long[] fullA = concat(batch, m, k);
 		long[] fullB = concat(batch, k, n);
-		double[] x = broadcast(a, fullA);
-		double[] y = broadcast(b, fullB);
+		// An operand with one batch (a weight [K, N]) is read in place for every batch, not copied to
+		// the batch shape: that copy can be far larger than the operands and the result together.
+		boolean oneA = NdArray.size(Arrays.copyOf(sa, ra - 2)) == 1;
+		boolean oneB = NdArray.size(Arrays.copyOf(sb, rb - 2)) == 1;
+		double[] x = oneA ? a.raw() : broadcast(a, fullA);
+		double[] y = oneB ? b.raw() : broadcast(b, fullB);
 		long batches = NdArray.size(batch);
-		double[] out = new double[Math.toIntExact(batches * m * n)];
+		double[] out = new double[NdArray.length(concat(batch, m, n))];
 		for (long p = 0; p < batches; p++) {
+			long pa = oneA ? 0 : p;
+			long pb = oneB ? 0 : p;
 			for (long i = 0; i < m; i++) {
 				for (long j = 0; j < n; j++) {
 					double acc = 0;
 					for (long q = 0; q < k; q++) {
-						acc += x[(int) (p * m * k + i * k + q)] * y[(int) (p * k * n + q * n + j)];
+						acc += x[(int) (pa * m * k + i * k + q)] * y[(int) (pb * k * n + q * n + j)];
 					}
 					out[(int) (p * m * n + i * n + j)] = acc;
 				}
@@ -277,7 +283,7 @@ public final class Interpreter {
 			case MAX -> Double.NEGATIVE_INFINITY;
 			case MIN -> Double.POSITIVE_INFINITY;
 		};
-		double[] acc = new double[Math.toIntExact(NdArray.size(out))];
+		double[] acc = new double[NdArray.length(out)];
 		Arrays.fill(acc, init);
 		// Strides of the kept axes within the output (keepdims or not, the flat position is the same).
 		long[] keptStrides = new long[in.length];
@@ -348,7 +354,7 @@ public final class Interpreter {
 				strides[k++] = inStrides[a];
 			}
 		}
-		double[] dst = new double[(int) NdArray.size(out)];
+		double[] dst = new double[NdArray.length(out)];
 		long[] idx = new long[out.length];
 		for (int i = 0; i < dst.length; i++) {
 			long offset = base;
@@ -384,7 +390,7 @@ public final class Interpreter {
 		for (int i = axis + 1; i < out.length; i++) {
 			inner *= out[i];
 		}
-		double[] dst = new double[Math.toIntExact(NdArray.size(out))];
+		double[] dst = new double[NdArray.length(out)];
 		int pos = 0;
 		for (long o = 0; o < outer; o++) {
 			for (NdArray a : inputs) {

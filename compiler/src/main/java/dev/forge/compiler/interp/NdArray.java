@@ -26,23 +26,65 @@ public final class NdArray {
 	}
 
 	public static NdArray of(long[] shape, DoubleUnaryOperator indexToValue) {
-		double[] d = new double[Math.toIntExact(size(shape))];
+		double[] d = new double[length(shape)];
 		for (int i = 0; i < d.length; i++) {
 			d[i] = indexToValue.applyAsDouble(i);
 		}
 		return new NdArray(shape, d);
 	}
 
+	/**
+	 * The element count of {@code shape}, 64-bit.
+	 *
+	 * @throws ArithmeticException when it does not fit in a long (with a message naming the shape)
+	 */
 	public static long size(long[] shape) {
 		long n = 1;
 		for (long s : shape) {
 			if (s < 0) {
 				throw new IllegalArgumentException("negative dim in " + Arrays.toString(shape));
 			}
-			n = Math.multiplyExact(n, s);
+			if (s != 0 && n > Long.MAX_VALUE / s) {
+				// Keep going: a later 0 makes the shape empty, as in NumPy.
+				n = -1;
+			} else if (n >= 0) {
+				n *= s;
+			}
+		}
+		for (long s : shape) {
+			if (s == 0) {
+				return 0;
+			}
+		}
+		if (n < 0) {
+			throw new ArithmeticException("shape " + Arrays.toString(shape) + " has more than 2^63 elements");
 		}
 		return n;
 	}
+
+	/**
+	 * The element count of {@code shape} as an array length. An NdArray is one Java array of doubles,
+	 * so it holds at most {@link #MAX_ELEMENTS}; larger tensors live only in native memory (compiled
+	 * code), and the reference checks them on a reduced instance.
+	 *
+	 * @throws IllegalArgumentException when the shape has more elements than that
+	 */
+	public static int length(long[] shape) {
+		long n;
+		try {
+			n = size(shape);
+		} catch (ArithmeticException e) {
+			throw new IllegalArgumentException(e.getMessage());
+		}
+		if (n > MAX_ELEMENTS) {
+			throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has " + n + " elements; the f64 interpreters hold at most "
+					+ MAX_ELEMENTS + " per tensor");
+		}
+		return (int) n;
+	}
+
+	/** The most elements an NdArray holds: the largest Java array the JVM allocates. */
+	public static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
 	public long[] shape() {
 		return shape.clone();

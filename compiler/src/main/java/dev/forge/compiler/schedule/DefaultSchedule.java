@@ -82,7 +82,7 @@ public final class DefaultSchedule {
 		int rank = dims.size();
 		long[] d = new long[rank];
 		for (int i = 0; i < rank; i++) {
-			java.util.OptionalLong v = dims.get(i).evaluate(hints);
+			java.util.OptionalLong v = hint(dims.get(i), hints);
 			if (v.isEmpty() || v.getAsLong() <= 0) {
 				return;
 			}
@@ -117,12 +117,24 @@ public final class DefaultSchedule {
 		}
 	}
 
+	/**
+	 * A dim's value at the hints, or none where the hints make it undefined (D//heads at heads=0):
+	 * hints only fit tiles, and the run itself reports such dims at their source line.
+	 */
+	private static java.util.OptionalLong hint(Dim dim, Map<String, Long> hints) {
+		try {
+			return dim.evaluate(hints);
+		} catch (ArithmeticException e) {
+			return java.util.OptionalLong.empty();
+		}
+	}
+
 	private static long padding(long dim, long block) {
 		return (dim + block - 1) / block * block - dim;
 	}
 
 	private static int shrink(int size, Dim dim, Map<String, Long> hints, int floor) {
-		java.util.OptionalLong v = dim.evaluate(hints);
+		java.util.OptionalLong v = hint(dim, hints);
 		if (v.isEmpty() || v.getAsLong() <= 0 || v.getAsLong() >= size) {
 			return size;
 		}
@@ -250,7 +262,7 @@ public final class DefaultSchedule {
 		 * whole row (a power of two), so that every pass over the row reuses what the first read.
 		 */
 		static int wholeRow(int inner, Dim rowDim, Map<String, Long> hints, Tiling t) {
-			java.util.OptionalLong v = rowDim.evaluate(hints);
+			java.util.OptionalLong v = hint(rowDim, hints);
 			if (v.isEmpty() || v.getAsLong() <= inner) {
 				return inner;
 			}

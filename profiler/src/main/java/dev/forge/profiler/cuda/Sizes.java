@@ -3,12 +3,12 @@ package dev.forge.profiler.cuda;
 import java.util.Locale;
 
 /** Byte counts for people: {@code 256 MiB}, {@code 79.1 GiB}. */
-final class Sizes {
+public final class Sizes {
 
 	private Sizes() {
 	}
 
-	static String format(long bytes) {
+	public static String format(long bytes) {
 		if (bytes < 1024) {
 			return bytes + " B";
 		}
