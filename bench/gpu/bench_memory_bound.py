@@ -1,10 +1,12 @@
 """Softmax and RMSNorm over 16384x4096 in f32 and bf16: Forge (from the memory_bound bundle, timed by
-`forge profile`: CUDA events, L2 flushed before each run, median) against torch eager, torch.compile
+`forge run`: CUDA events, L2 flushed before each run, median; its output is also checked against
+torch on the same inputs, an oracle independent of Forge's interpreter) against torch eager, torch.compile
 and the device-to-device copy (the physical limit), timed here the same way in the same run.
 
     python3 bench/gpu/bench_memory_bound.py gpurun/memory_bound
 """
 import json, os, subprocess, sys
+import numpy
 import torch
 
 R, C = 16384, 4096
@@ -36,25 +38,49 @@ def rms_norm(x, w, eps=1e-6):
     return (xf * torch.rsqrt((xf * xf).mean(-1, keepdim=True) + eps) * w.float()).to(x.dtype)
 
 
+def save(t, path):
+    """A tensor as .npy: f32 as float32, bf16 as its raw 16 bits (<u2), as Forge reads them."""
+    a = t.cpu()
+    numpy.save(path, a.view(torch.int16).numpy().view(numpy.uint16) if t.dtype == torch.bfloat16 else a.numpy())
+
+
+def load(path, dt):
+    a = numpy.load(path)
+    t = torch.from_numpy(a.view(numpy.int16)).view(torch.bfloat16) if dt == torch.bfloat16 else torch.from_numpy(a)
+    return t.cuda()
+
+
 def main(bundle):
     print("device:", torch.cuda.get_device_name(), "| torch", torch.__version__)
     rows = []
     for fn, dt in [("softmax_f32", torch.float32), ("softmax_bf16", torch.bfloat16),
                    ("rms_norm_f32", torch.float32), ("rms_norm_bf16", torch.bfloat16)]:
-        r = subprocess.run([os.path.join(bundle, "forge"), "profile", os.path.join(bundle, "src/memory_bound.forge"), "--fn", fn,
-                            "--target", "gpu", "--dims", f"R={R},C={C}", "--format", "json"], capture_output=True, text=True)
+        torch.manual_seed(0)
+        x = torch.randn(R, C, device="cuda").to(dt)
+        w = (torch.rand(C, device="cuda") + 0.5).to(dt)
+        work = os.path.join("/tmp", "forge-bench-" + fn)
+        os.makedirs(work, exist_ok=True)
+        save(x, os.path.join(work, "x.npy"))
+        save(w, os.path.join(work, "weight.npy"))
+        args = ["--input", f"x={work}/x.npy"] + ([] if fn.startswith("softmax") else ["--input", f"weight={work}/weight.npy"])
+        r = subprocess.run([os.path.join(bundle, "forge"), "run", os.path.join(bundle, "src/memory_bound.forge"), "--fn", fn,
+                            "--target", "gpu", "--dims", f"R={R},C={C}", "--format", "json", "--save-outputs", work] + args,
+                           capture_output=True, text=True)
         try:
             report = json.loads(r.stdout)
         except json.JSONDecodeError:
             print(fn, "forge failed:", r.stdout[-500:], r.stderr[-1500:])
             continue
-        x = torch.randn(R, C, device="cuda").to(dt)
-        w = (torch.rand(C, device="cuda") + 0.5).to(dt)
         y = torch.empty_like(x)
         is_softmax = fn.startswith("softmax")
         eager = (lambda: softmax(x)) if is_softmax else (lambda: rms_norm(x, w))
         compiled_fn = torch.compile(softmax if is_softmax else rms_norm)
         compiled = (lambda: compiled_fn(x)) if is_softmax else (lambda: compiled_fn(x, w))
+        expected = eager().float()
+        got = load(os.path.join(work, "result.npy"), dt).float()
+        tol = dict(rtol=2e-2, atol=1e-2) if dt == torch.bfloat16 else dict(rtol=2e-4, atol=1e-5)
+        agrees = torch.allclose(got, expected, **tol)
+        print(f"{fn}: Forge's output {'matches' if agrees else 'DIFFERS FROM'} torch (max abs diff {(got - expected).abs().max().item():.2e})")
         times = {"forge": report["median_ms"], "eager": bench(eager), "torch.compile": bench(compiled), "copy": bench(lambda: y.copy_(x))}
         moved = 2 * R * C * x.element_size()
         gbs = {k: moved / (v * 1e-3) / 1e9 for k, v in times.items()}
