@@ -37,7 +37,7 @@ for name in sorted(os.listdir(bundles)):
             print(os.path.join(bundles, name), man["source"], f["name"], bench if kind == "bench" else small, kind)
 PY
 
-one() { # bundle src fn dims kind
+one() { # bundle src fn dims kind: runs one job and prints its line at once (so a cut-off run still reports)
   local d="$1" src="$2" fn="$3" dims="$4" kind="$5"
   local tag="$results/$(basename "$d").$fn.$kind"
   case "$kind" in
@@ -47,37 +47,14 @@ one() { # bundle src fn dims kind
          "$d/forge" run "$d/$src" --fn "$fn" --target gpu --dims "$dims" > "$tag.log" 2>&1
        echo $? > "$tag.rc" ;;
   esac
+  python3 "$here/prove_line.py" "$tag" "$(basename "$d").$fn" "$kind" "$dims"
 }
 export -f one
-export results
-# Correctness (and sanitizers) in parallel; timings alone.
+export results here
+# Correctness (and sanitizers) in parallel; timings alone, after the memory-bound benchmark when BENCH=1.
 grep -v ' bench$' "$jobs" | xargs -P "${PARALLEL:-6}" -L 1 bash -c 'one "$@"' _
+if [ "${BENCH:-0}" = 1 ]; then
+  timeout 200 python3 "$here/bench_memory_bound.py" "$main"
+fi
 grep ' bench$' "$jobs" | xargs -P 1 -L 1 bash -c 'one "$@"' _
-
-python3 - "$results" "$jobs" <<'PY'
-import json, os, sys
-results, jobs = sys.argv[1], sys.argv[2]
-ok = bad = 0
-for line in open(jobs):
-    d, src, fn, dims, kind = line.split()
-    tag = os.path.join(results, os.path.basename(d) + "." + fn + "." + kind)
-    rc = open(tag + ".rc").read().strip() if os.path.exists(tag + ".rc") else "?"
-    name = f"{os.path.basename(d)}.{fn}"
-    if kind in ("small", "bench"):
-        try:
-            r = json.load(open(tag + ".json"))
-            good = r.get("verified") is True
-            print(f"{name:40s} {kind:6s} {'verified' if good else 'NOT VERIFIED':12s} {r.get('median_ms', 0):10.4f} ms "
-                  f"{r.get('gbps', 0):8.0f} GB/s {r.get('gflops', 0) / 1000:8.2f} TFLOP/s  {dims}  [{r.get('device')}; {r.get('reference')}]")
-        except Exception:
-            good = False
-            err = open(tag + ".err").read().strip().splitlines() if os.path.exists(tag + ".err") else []
-            print(f"{name:40s} {kind:6s} FAILED rc={rc}: {' | '.join(err[-3:])}")
-    else:
-        log = open(tag + ".log").read() if os.path.exists(tag + ".log") else ""
-        summary = [l.strip() for l in log.splitlines() if "SUMMARY" in l]
-        good = rc == "0" and all(" 0 " in s or ": 0 " in s for s in summary) and summary
-        print(f"{name:40s} {kind:9s} {'clean' if good else 'PROBLEM rc=' + rc}: {' / '.join(summary)}")
-    ok, bad = ok + bool(good), bad + (not good)
-print(f"\n{ok} passed, {bad} failed")
-PY
+cat "$results"/*.line 2>/dev/null | awk '{ if ($0 ~ / (verified|clean)/) ok++; else bad++ } END { printf "\n%d passed, %d failed\n", ok, bad }'
