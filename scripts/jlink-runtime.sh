@@ -7,7 +7,8 @@
 # for Guice; the FFM API that reaches libcuda is in java.base; jdeps also lists java.sql, java.naming
 # and java.compiler, for classes a run never loads), plus any in $FORGE_JLINK_EXTRA_MODULES
 # (comma-separated). $FORGE_JLINK_COMPRESS overrides zip-9 (zip-0 when the image will be packed
-# with xz, which then shrinks it far more). Prints the runtime's size.
+# with xz, which then shrinks it far more). FORGE_JLINK_CDS=1 adds the JDK's class-data archive (faster
+# start, and the base that -XX:+AutoCreateSharedArchive needs; about 13 MB more). Prints the runtime's size.
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: scripts/jlink-runtime.sh OUT_DIR" >&2
@@ -25,5 +26,7 @@ modules="java.base,java.logging,java.xml,java.management,jdk.unsupported,java.de
 if [ -n "${FORGE_JLINK_EXTRA_MODULES:-}" ]; then
   modules="$modules,$FORGE_JLINK_EXTRA_MODULES"
 fi
-"$FORGE_JAVA_HOME/bin/jlink" --add-modules "$modules" --compress "${FORGE_JLINK_COMPRESS:-zip-9}" --strip-debug --no-header-files --no-man-pages --output "$out"
+cds=()
+[ "${FORGE_JLINK_CDS:-}" = 1 ] && cds=(--generate-cds-archive)
+"$FORGE_JAVA_HOME/bin/jlink" --add-modules "$modules" "${cds[@]}" --compress "${FORGE_JLINK_COMPRESS:-zip-9}" --strip-debug --no-header-files --no-man-pages --output "$out"
 echo "jlink-runtime: $out ($(du -sh "$out" | cut -f1), modules $modules)"

@@ -26,6 +26,10 @@ import {
 } from 'vscode-languageclient/node';
 import { functionAt, FunctionAt } from './functions';
 import { IR_LEVELS, IR_SCHEME, IrDocuments, IrLevel, IrParams, textOf } from './ir';
+import { StableLensCommands } from './lensCommands';
+import { RooflineView } from './rooflineView';
+import { formatRunReport } from './runReport';
+import { DEFAULT_REPOSITORY_URL, ensureNatives, nativesOf, NativesUnavailable } from './natives';
 import {
   findLauncher,
   javaHomeProblem,
@@ -36,6 +40,9 @@ import {
   serverCwd,
   serverEnv,
 } from './server';
+
+/** The IR levels that the code generator makes (with LLVM), rather than the server itself. */
+const LLVM_LEVELS: readonly IrLevel[] = ['llvm', 'asm', 'ptx'];
 
 /** The server's executeCommand ids. */
 const SERVER_RUN = 'forge.run';
@@ -50,6 +57,8 @@ let serverCommands = new Set<string>();
 let output: vscode.LogOutputChannel;
 let status: vscode.StatusBarItem;
 let irDocs: IrDocuments;
+let lensCommands: StableLensCommands;
+let roofline: RooflineView;
 let starting: Promise<void> | undefined;
 let serverProcess: cp.ChildProcess | undefined;
 let stderrTail: string[] = [];
@@ -61,11 +70,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.name = 'Forge Language Server';
   status.command = 'forge.showOutput';
   irDocs = new IrDocuments(() => client, (p) => executeOnServer(SERVER_SHOW_TILE_IR, [p]), output);
+  lensCommands = new StableLensCommands();
+  roofline = new RooflineView();
 
   context.subscriptions.push(
     output,
     status,
     irDocs,
+    lensCommands,
+    roofline,
     vscode.workspace.registerTextDocumentContentProvider(IR_SCHEME, irDocs),
     vscode.commands.registerCommand('forge.restartServer', () => restart(context)),
     vscode.commands.registerCommand('forge.showOutput', () => output.show(true)),
@@ -199,6 +212,10 @@ async function doStart(context: vscode.ExtensionContext): Promise<void> {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.forge'),
     },
     middleware: {
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        return lenses?.map((l) => lensCommands.wrap(l));
+      },
       executeCommand: async (command, args, next) => {
         if (command === SERVER_SHOW_TILE_IR) {
           const target = functionFromArgs(args);
@@ -211,6 +228,7 @@ async function doStart(context: vscode.ExtensionContext): Promise<void> {
           // Sent here rather than through next(), so that cancelling the notification cancels the request.
           const c = client;
           if (!c) return next(command, args);
+          if (!(await nativesReady())) return undefined;
           await saveSource(functionFromArgs(args)?.uri);
           return withProgressAndOutput(command, describeArgs(args), (token) =>
             c.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token)
@@ -364,6 +382,8 @@ async function showIr(level: IrLevel): Promise<void> {
   if (!serverReady(SERVER_SHOW_TILE_IR, 'the compiler IRs')) return;
   const fn = await functionAt(editor.document, editor.selection.active, `show the ${level} IR of`);
   if (!fn) return;
+  // LLVM IR, assembly and PTX come from the code generator, which needs LLVM's natives.
+  if (LLVM_LEVELS.includes(level) && !(await nativesReady())) return;
   await irDocs.show({ uri: editor.document.uri.toString(), function: fn.name, level });
 }
 
@@ -378,6 +398,7 @@ async function runFunction(command: string): Promise<unknown> {
   if (!c) return undefined;
   const fn = await functionAt(editor.document, editor.selection.active, what);
   if (!fn) return undefined;
+  if (!(await nativesReady())) return undefined;
   // Prefer the arguments of the server's own code lens on this function, so both paths send the same thing.
   const args = (await lensArguments(editor.document, fn, command)) ?? [
     { uri: editor.document.uri.toString(), function: fn.name, target: readSettings().target },
@@ -391,10 +412,30 @@ async function runFunction(command: string): Promise<unknown> {
 async function lensArguments(doc: vscode.TextDocument, fn: FunctionAt, command: string): Promise<unknown[] | undefined> {
   try {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[] | undefined>('vscode.executeCodeLensProvider', doc.uri, 20);
-    const lens = lenses?.find((l) => l.command?.command === command && fn.range.contains(l.range.start));
-    return lens?.command?.arguments;
+    const targets = (lenses ?? []).filter((l) => l.command && fn.range.contains(l.range.start)).map((l) => lensCommands.target(l.command!));
+    return targets.find((t) => t.command === command)?.arguments;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Run and Profile compile with LLVM: the server bundled in a platform package needs LLVM's natives in the user's Maven
+ * repository, downloaded on first use. False (after telling the user why) when they are not there.
+ */
+async function nativesReady(): Promise<boolean> {
+  if (launcher?.origin !== 'bundled') return true; // a Forge checkout or installation brings its own
+  const url = vscode.workspace.getConfiguration('forge').get<string>('maven.repositoryUrl') || DEFAULT_REPOSITORY_URL;
+  try {
+    await ensureNatives(nativesOf(launcher.command), url, (line) => output.appendLine(line));
+    return true;
+  } catch (e) {
+    if (!(e instanceof NativesUnavailable)) throw e;
+    output.appendLine(`Forge: ${e.message}`);
+    void vscode.window.showErrorMessage(`Forge: ${e.message}`, 'Show Output').then((a) => {
+      if (a) output.show(true);
+    });
+    return false;
   }
 }
 
@@ -410,6 +451,8 @@ interface RunResult {
   output?: string;
   ok?: boolean;
   command?: string;
+  /** forge profile's roofline as SVG */
+  plot?: string;
 }
 
 /**
@@ -435,10 +478,12 @@ async function withProgressAndOutput(
     );
     const r: RunResult = result && typeof result === 'object' ? (result as RunResult) : {};
     if (r.command) output.appendLine(`$ ${r.command}`);
-    const text = textOf(result) ?? (result === undefined || result === null ? '(no output)' : JSON.stringify(result, null, 2));
+    const raw = textOf(result) ?? (result === undefined || result === null ? '(no output)' : JSON.stringify(result, null, 2));
+    const text = formatRunReport(raw) ?? raw; // the JSON report as a person reads it; anything else as it came
     output.appendLine(text.replace(/\n$/, ''));
     const summary = typeof r.summary === 'string' ? r.summary : `${label}: ${text.split('\n').find((l) => l.trim()) ?? 'done'}`;
     output.appendLine(`--- ${summary}`);
+    if (typeof r.plot === 'string' && r.plot.includes('<svg')) roofline.show(label, r.plot);
     if (r.ok === false) void vscode.window.showErrorMessage(`Forge: ${summary}`, 'Show Output').then(showOutput);
     else void vscode.window.showInformationMessage(`Forge: ${summary}`, 'Show Output').then(showOutput);
     return result;

@@ -1,17 +1,19 @@
 // The server bundled in the .vsix starts and answers the language server protocol's initialize, without
 // the repository: unpacks the package into a temporary folder and talks to server/bin/forge over stdio.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ext = dirname(dirname(fileURLToPath(import.meta.url)));
-const vsix = readdirSync(ext).find((f) => f.endsWith('.vsix'));
+// The package to test: the argument (e.g. forge-linux-x64-0.1.0.vsix, which carries its Java runtime), else forge-VERSION.vsix.
+const version = JSON.parse(readFileSync(join(ext, 'package.json'), 'utf8')).version;
+const vsix = process.argv[2] ?? `forge-${version}.vsix`;
 let passed = 0, failed = 0;
 const check = (ok, what) => { console.log(`${ok ? 'PASS' : 'FAIL'} ${what}`); ok ? passed++ : failed++; };
 const dir = mkdtempSync(join(tmpdir(), 'forge-vsix-'));
-execFileSync('unzip', ['-q', join(ext, vsix), '-d', dir]);
+execFileSync('unzip', ['-q', resolve(ext, vsix), '-d', dir]);
 const forge = join(dir, 'extension', 'server', 'bin', 'forge');
 check(execFileSync(forge, ['version']).toString().startsWith('forge '), 'the bundled launcher runs `forge version`');
 const started = Date.now();

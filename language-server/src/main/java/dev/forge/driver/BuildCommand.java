@@ -27,14 +27,19 @@ import dev.forge.targets.Target;
 
 /**
  * `forge build`: check the files, compile their functions, and print or write one level of the
- * data path: the IRs (graph, schedule, tile) as text, or host code (llvm, asm, obj) through LLVM.
- * With --out, one file per source (IR levels) or per function (host code) and a manifest.json.
+ * data path: the IRs (graph, schedule, tile) as text, host code (llvm, asm, obj) through LLVM, or
+ * for a GPU target its code (llvm, ptx, cubin: {@link GpuBuild}). With --out, one file per source
+ * (IR levels) or per function (code) and a manifest.json.
  */
 public final class BuildCommand {
 
-	public static final List<String> EMITS = List.of("graph", "schedule", "tile", "llvm", "asm", "obj");
+	public static final List<String> EMITS = List.of("graph", "schedule", "tile", "llvm", "asm", "obj", "ptx", "cubin");
 
-	/** {@code target}: the name of a chip description (host when null); only a CPU target builds code so far. */
+	/** What only a CPU target emits, and what only a GPU target emits. */
+	private static final List<String> HOST_CODE = List.of("asm", "obj");
+	private static final List<String> GPU_CODE = List.of("ptx", "cubin");
+
+	/** {@code target}: the name of a chip description (host when null). */
 	public record Options(List<Path> paths, String emit, String function, Path out, String dumpAfter, String version, String target) {
 		public Options(List<Path> paths, String emit, String function, Path out, String dumpAfter, String version) {
 			this(paths, emit, function, out, dumpAfter, version, null);
@@ -49,8 +54,8 @@ public final class BuildCommand {
 			throw new UsageException(o.emit() == null ? "build needs --emit " + String.join("|", EMITS)
 					: "--emit " + o.emit() + ": choose one of " + String.join(", ", EMITS));
 		}
-		if (o.emit().equals("obj") && o.out() == null) {
-			throw new UsageException("--emit obj writes binary files: give --out DIR");
+		if ((o.emit().equals("obj") || o.emit().equals("cubin")) && o.out() == null) {
+			throw new UsageException("--emit " + o.emit() + " writes binary files: give --out DIR");
 		}
 		if (o.paths().isEmpty()) {
 			throw new UsageException("build needs at least one file or folder");
@@ -61,9 +66,13 @@ public final class BuildCommand {
 		} catch (dev.forge.targets.TargetException e) {
 			throw new UsageException("--target: " + e.getMessage());
 		}
-		if (target.isGpu() && Ir.Level.parse(o.emit()) == null) {
-			throw new UsageException("--target " + o.target() + " --emit " + o.emit()
-					+ ": the GPU backend is not built yet; --emit graph, schedule and tile work for every target");
+		if (target.isGpu() && HOST_CODE.contains(o.emit())) {
+			throw new UsageException("--emit " + o.emit() + " is CPU code; for --target " + target.name() + " choose "
+					+ String.join(", ", GpuBuild.EMITS) + " (or graph, schedule, tile)");
+		}
+		if (!target.isGpu() && GPU_CODE.contains(o.emit())) {
+			throw new UsageException("--emit " + o.emit() + " is GPU code: add --target " + String.join("|", GpuTargets.names())
+					+ " (for the host: graph, schedule, tile, llvm, asm, obj)");
 		}
 		Workspace workspace = Workspace.load(o.paths());
 		List<FileReport> reports = Checker.check(workspace);
@@ -75,6 +84,9 @@ public final class BuildCommand {
 			return 1;
 		}
 		Ir.Level level = Ir.Level.parse(o.emit());
+		if (target.isGpu() && level == null) {
+			return GpuBuild.run(o, target, workspace, out);
+		}
 		JsonArray manifest = new JsonArray();
 		boolean found = o.function() == null;
 		int failures = 0;
@@ -125,7 +137,7 @@ public final class BuildCommand {
 			throw new UsageException("no function '" + o.function() + "' in " + o.paths());
 		}
 		if (o.out() != null) {
-			writeManifest(o, manifest);
+			writeManifest(o, manifest, List.of("llvm", "asm", "obj").contains(o.emit()) ? HOST_ABI : null);
 			out.println("wrote " + manifest.size() + " file" + (manifest.size() == 1 ? "" : "s") + " and manifest.json to " + o.out());
 		}
 		return failures > 0 ? 1 : 0;
@@ -153,14 +165,18 @@ public final class BuildCommand {
 		return item;
 	}
 
-	private static void writeManifest(Options o, JsonArray files) {
+	/** The calling convention of host kernels, for the manifest (see docs/compiler.md). */
+	private static final String HOST_ABI = "void KERNEL(i64 first_program, i64 end_program, ptr args): args holds one record "
+			+ "{ptr data; i64 extent[rank]} per kernel argument, in order (see docs/compiler.md)";
+
+	/** manifest.json in --out: the files written, and {@code abi} (null for IR levels) the kernels' calling convention. */
+	static void writeManifest(Options o, JsonArray files, String abi) {
 		JsonObject m = new JsonObject();
 		m.addProperty("forge", o.version());
 		m.addProperty("target", o.target() == null ? "host" : o.target());
 		m.addProperty("emit", o.emit());
-		if (List.of("llvm", "asm", "obj").contains(o.emit())) {
-			m.addProperty("abi", "void KERNEL(i64 first_program, i64 end_program, ptr args): args holds one record "
-					+ "{ptr data; i64 extent[rank]} per kernel argument, in order (see docs/compiler.md)");
+		if (abi != null) {
+			m.addProperty("abi", abi);
 		}
 		m.add("files", files);
 		try {

@@ -13,6 +13,8 @@ import org.eclipse.emf.ecore.EObject;
 import org.eclipse.xtext.resource.XtextResource;
 
 import dev.forge.compiler.Pipeline;
+import dev.forge.compiler.gpu.GpuCodegen;
+import dev.forge.compiler.gpu.GpuModule;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.compiler.interp.NdArray;
 import dev.forge.compiler.tile.Buffer;
@@ -28,10 +30,13 @@ import dev.forge.profiler.Dims;
 import dev.forge.profiler.HostRunner;
 import dev.forge.profiler.Npy;
 import dev.forge.profiler.RunReport;
+import dev.forge.targets.Target;
 
 /**
- * `forge run` and `forge profile`: check the file, compile one function for the host, run it on
- * seeded random (or given) inputs, verify it against the reference interpreter and time it.
+ * `forge run` and `forge profile`: check the file, compile one function for the target (the host
+ * CPU, or a GPU through {@link GpuBackend}), run it on seeded random (or given) inputs, verify it
+ * against the reference interpreter and time it. Inside a bundle ({@link Bundle}) the GPU kernels
+ * come from the bundle, checked against the source's hashes, instead of the code generator.
  * Exit codes: 0 verified, 1 errors in the source or a failed verification, 2 a bad request.
  */
 public final class RunCommand {
@@ -41,44 +46,85 @@ public final class RunCommand {
 	/** For symbols that only divide other dims (heads in D//heads). */
 	static final long DEFAULT_DIVISOR = 4;
 
+	/**
+	 * {@code target}: host, gpu (the attached one) or a GPU's chip description; null: host, or gpu in a bundle.
+	 * {@code plot}: where to write the run's roofline as SVG ({@link RooflinePlot}), or null.
+	 */
 	public record Options(Path file, String function, String dims, long seed, String target, String format,
-			Map<String, Path> inputs, Path saveOutputs, boolean profile) {
+			Map<String, Path> inputs, Path saveOutputs, boolean profile, String version, Path plot) {
 	}
 
 	private RunCommand() {
 	}
 
 	public static int run(Options o, PrintStream out) {
-		if (!o.target().equals("host")) {
-			throw new UsageException("--target " + o.target() + ": only the host CPU runs code so far (--target host)");
+		return run(o, out, GpuBackends.attached(), Bundle.current());
+	}
+
+	/** Where a run goes: the chip description it compiles for, and whether that is a GPU. */
+	private record Where(Target target, boolean onGpu) {
+	}
+
+	/**
+	 * The chip a run compiles for. Without a GPU there is nothing to compile for, so a GPU target asks
+	 * for the device first; a bundle checks its kernels' hashes first instead (that needs no GPU) and
+	 * asks for the device just before running.
+	 */
+	private static Where where(String targetName, GpuBackend gpu, Bundle bundle) {
+		if (targetName.equals("host")) {
+			if (bundle != null) {
+				throw new UsageException("a bundle runs its kernels on the GPU it was made for (" + bundle.manifest().target() + "): --target "
+						+ GpuTargets.ATTACHED);
+			}
+			return new Where(Ir.hostTarget(), false);
 		}
-		if (!Files.isRegularFile(o.file())) {
-			throw new UsageException("no such file: " + o.file());
+		if (!GpuTargets.isGpu(targetName)) {
+			if (dev.forge.targets.Targets.builtin().find(targetName).isPresent()) {
+				throw new UsageException("--target " + targetName + ": only the host CPU and GPUs run code (--target host, "
+						+ GpuTargets.ATTACHED + ", " + String.join(", ", GpuTargets.names()) + ")");
+			}
+			GpuTargets.named(targetName); // throws, saying what is unknown and the closest name
 		}
-		Workspace workspace = Workspace.load(List.of(o.file()));
-		List<FileReport> reports = Checker.check(workspace);
-		long errors = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.ERROR)).sum();
-		if (errors > 0) {
-			out.print(dev.forge.cli.DiagnosticFormats.text(reports.stream().map(r -> new FileReport(r.path(), r.lines(),
-					r.diagnostics().stream().filter(d -> d.severity() == SourceDiagnostic.Severity.ERROR).toList())).toList()));
-			out.printf("run stopped: %d error%s%n", errors, errors == 1 ? "" : "s");
+		if (bundle != null) {
+			return new Where(bundle.target(targetName), true);
+		}
+		if (targetName.equals(GpuTargets.ATTACHED)) {
+			return new Where(GpuTargets.forDevice(gpu.device()), true);
+		}
+		Target target = GpuTargets.named(targetName);
+		gpu.device(); // fails without a GPU
+		return new Where(target, true);
+	}
+
+	/** With the GPU backend and the bundle (null outside one) given, for tests. */
+	static int run(Options o, PrintStream out, GpuBackend gpu, Bundle bundle) {
+		Where where = where(o.target() != null ? o.target() : bundle != null ? GpuTargets.ATTACHED : "host", gpu, bundle);
+		Target target = where.target();
+		boolean onGpu = where.onGpu();
+		Path file = bundle != null ? bundle.source(o.file()) : o.file();
+		if (!Files.isRegularFile(file)) {
+			throw new UsageException("no such file: " + file);
+		}
+		Workspace workspace = Workspace.load(List.of(file));
+		if (reportErrors(Checker.check(workspace), "run", out)) {
 			return 1;
 		}
 		XtextResource resource = workspace.requested().values().iterator().next();
-		FunctionDef def = function(resource, o.function(), o.file());
+		FunctionDef def = function(resource, o.function(), file);
 		Pipeline.Compiled compiled;
 		try {
-			compiled = Ir.compile(resource, def, Ir.hostTarget(), (stage, text) -> {
+			compiled = Ir.compile(resource, def, target, (stage, text) -> {
 			});
 		} catch (LoweringException e) {
-			out.println(o.file() + ":" + e.range().line() + ":" + e.range().column() + ": cannot compile '" + def.getName()
-					+ "' for the host: " + e.getMessage());
+			out.println(file + ":" + e.range().line() + ":" + e.range().column() + ": cannot compile '" + def.getName()
+					+ "' for " + (onGpu ? target.name() : "the host") + ": " + e.getMessage());
 			return 1;
 		}
-		Map<String, Long> dims = dims(o.dims(), compiled, out, o.format().equals("text"));
+		Map<String, Long> dims = dims(o.dims(), bundle, compiled, out, o.format().equals("text"));
 		try {
-			// Again, with the dims as hints: tiles fitted to the sizes this run uses.
-			compiled = Ir.compile(resource, def, Ir.hostTarget(), dims, (stage, text) -> {
+			// Again, with the dims as hints: tiles fitted to the sizes this run uses. A bundle's kernels
+			// were compiled with the bundle's dims as hints: the same here, or the hashes could not match.
+			compiled = Ir.compile(resource, def, target, bundle != null ? bundle.dims() : dims, (stage, text) -> {
 			});
 		} catch (LoweringException e) {
 			throw new IllegalStateException("compiled without dims but not with them", e);
@@ -96,10 +142,23 @@ public final class RunCommand {
 				throw new UsageException("--input " + in.getKey() + ": " + e.getMessage());
 			}
 		}
+		GpuModule module = null;
+		if (onGpu) {
+			try {
+				module = bundle != null ? bundle.module(def.getName(), compiled, target, o.version()) : GpuCodegen.compile(compiled.tile(), target, file.toAbsolutePath().toString());
+			} catch (UnsupportedOperationException e) {
+				out.println(file + ": cannot compile '" + def.getName() + "' for " + target.name() + ": " + e.getMessage());
+				return 1;
+			}
+			if (bundle != null) { // its kernels' hashes matched: now the GPU
+				noteOtherChip(bundle, gpu.device(), target, out, o.format().equals("text"));
+			}
+		}
+		HostRunner.Request request = new HostRunner.Request(def.getName(), compiled.tile(), compiled.graph(), dims, o.seed(), inputs,
+				scalarDefaults(def), o.profile(), target.name());
 		HostRunner.Result result;
 		try {
-			result = HostRunner.run(new HostRunner.Request(def.getName(), compiled.tile(), compiled.graph(), dims, o.seed(), inputs,
-					scalarDefaults(def), o.profile(), o.target()));
+			result = onGpu ? gpu.run(request, module, target) : HostRunner.run(request);
 		} catch (IllegalArgumentException e) {
 			throw new UsageException(e.getMessage());
 		} catch (dev.forge.compiler.interp.InterpreterException e) {
@@ -115,10 +174,39 @@ public final class RunCommand {
 				out.println(kernelTable(result.kernels(), compiled));
 			}
 		}
+		if (o.plot() != null) {
+			plot(report, report.peaks() != null ? report.peaks() : dev.forge.profiler.Peaks.of(target, compiled.tile()), target, o.plot(), out,
+					o.format().equals("text"));
+		}
 		if (o.saveOutputs() != null) {
 			save(result, compiled, o.saveOutputs(), out, o.format().equals("text"));
 		}
 		return report.verified() ? 0 : 1;
+	}
+
+	/** A bundle runs on any GPU of its SM, but its tiles and the report's peaks are those of the chip it was made for: say so. */
+	private static void noteOtherChip(Bundle bundle, GpuBackend.Device device, Target target, PrintStream out, boolean text) {
+		String attached;
+		try {
+			attached = GpuTargets.forDevice(device).name();
+		} catch (UsageException e) {
+			attached = null; // a GPU without a chip description
+		}
+		if (text && !target.name().equals(attached)) {
+			out.println("note       this bundle was made for " + target.name() + "; the attached GPU is the " + device.name());
+		}
+	}
+
+	/** Prints the errors among {@code reports} with "COMMAND stopped: N errors"; true when there were any. */
+	static boolean reportErrors(List<FileReport> reports, String command, PrintStream out) {
+		long errors = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.ERROR)).sum();
+		if (errors == 0) {
+			return false;
+		}
+		out.print(dev.forge.cli.DiagnosticFormats.text(reports.stream().map(r -> new FileReport(r.path(), r.lines(),
+				r.diagnostics().stream().filter(d -> d.severity() == SourceDiagnostic.Severity.ERROR).toList())).toList()));
+		out.printf("%s stopped: %d error%s%n", command, errors, errors == 1 ? "" : "s");
+		return true;
 	}
 
 	private static String kernelTable(List<HostRunner.KernelTime> kernels, Pipeline.Compiled compiled) {
@@ -129,6 +217,27 @@ public final class RunCommand {
 					total > 0 ? 100 * k.meanMs() / total : 0));
 		}
 		return t.toString();
+	}
+
+	/** The run as a point under the chip's roofline, as SVG (the run's FLOPs and bytes are those of the whole function). */
+	private static void plot(RunReport report, dev.forge.profiler.Peaks peaks, Target target, Path file, PrintStream out, boolean text) {
+		if (!(peaks.flopsPerSecond() > 0) || !(peaks.bytesPerSecond() > 0)) {
+			throw new UsageException("--plot: the chip description " + target.name() + " gives no " + peaks.dtype() + " FLOP/s peak or no DRAM bandwidth");
+		}
+		double intensity = report.gbps() > 0 ? report.gflops() / report.gbps() : 0;
+		String svg = RooflinePlot.svg(report.function(), target.name() + " " + peaks.dtype(), peaks.flopsPerSecond(), peaks.bytesPerSecond(),
+				List.of(new RooflinePlot.Point(report.function(), intensity, report.gflops() * 1e9)));
+		try {
+			if (file.getParent() != null) {
+				Files.createDirectories(file.getParent());
+			}
+			Files.writeString(file, svg);
+		} catch (IOException e) {
+			throw new UsageException("cannot write the plot to " + file + ": " + e.getMessage());
+		}
+		if (text) {
+			out.println("plot       " + file);
+		}
 	}
 
 	private static void save(HostRunner.Result result, Pipeline.Compiled compiled, Path dir, PrintStream out, boolean text) {
@@ -146,7 +255,8 @@ public final class RunCommand {
 		}
 	}
 
-	private static FunctionDef function(XtextResource resource, String name, Path file) {
+	/** The top-level function {@code name} of the file, or a usage error listing its functions. */
+	static FunctionDef function(XtextResource resource, String name, Path file) {
 		List<String> names = new ArrayList<>();
 		if (resource.getContents().get(0) instanceof Module module) {
 			for (EObject item : module.getBody()) {
@@ -162,14 +272,23 @@ public final class RunCommand {
 				: "no function '" + name + "' in " + file + (names.isEmpty() ? "" : " (functions: " + String.join(", ", names) + ")"));
 	}
 
-	/** --dims as given; when absent, small defaults for every free dim, said on the output. */
-	private static Map<String, Long> dims(String given, Pipeline.Compiled compiled, PrintStream out, boolean text) {
+	/** --dims as given; when absent, for every free dim the bundle's value or a small default, said on the output. */
+	private static Map<String, Long> dims(String given, Bundle bundle, Pipeline.Compiled compiled, PrintStream out, boolean text) {
 		if (given != null) {
 			try {
 				return Dims.parse(given);
 			} catch (IllegalArgumentException e) {
 				throw new UsageException("--dims: " + e.getMessage());
 			}
+		}
+		Map<String, Long> bundled = new LinkedHashMap<>();
+		if (bundle != null) {
+			// The bundle's dims that this function takes (a bundle of several functions has the dims of all).
+			HostRunner.freeDims(compiled.tile()).forEach(s -> {
+				if (bundle.dims().containsKey(s)) {
+					bundled.put(s, bundle.dims().get(s));
+				}
+			});
 		}
 		Map<String, Long> dims = new LinkedHashMap<>();
 		java.util.Set<String> whole = new java.util.HashSet<>();
@@ -179,10 +298,10 @@ public final class RunCommand {
 			}
 		}
 		for (String s : HostRunner.freeDims(compiled.tile())) {
-			dims.put(s, whole.contains(s) ? DEFAULT_DIM : DEFAULT_DIVISOR);
+			dims.put(s, bundled.getOrDefault(s, whole.contains(s) ? DEFAULT_DIM : DEFAULT_DIVISOR));
 		}
 		if (text && !dims.isEmpty()) {
-			out.println("note       no --dims given: using " + Dims.format(dims));
+			out.println("note       no --dims given: using " + Dims.format(dims) + (bundled.isEmpty() ? "" : " (the bundle's dims)"));
 		}
 		return dims;
 	}

@@ -64,6 +64,11 @@ final class ForgeRuns {
 		if (runTarget != null && !runTarget.equals("host")) {
 			args.addAll(List.of("--target", runTarget));
 		}
+		// Profile draws the roofline too, which the editor shows beside the source (the result's "plot").
+		Path plot = what.equals("profile") ? plotFile() : null;
+		if (plot != null) {
+			args.addAll(List.of("--plot", plot.toString()));
+		}
 		String commandLine = "forge " + String.join(" ", args);
 		LauncherProcess[] child = new LauncherProcess[1];
 		boolean[] cancelled = new boolean[1];
@@ -113,6 +118,10 @@ final class ForgeRuns {
 							: RunSummary.of(what, invocation.function(), r);
 					o.addProperty("output", prefix + o.get("output").getAsString());
 					o.addProperty("command", commandLine);
+					String svg = readAndDelete(plot);
+					if (svg != null) {
+						o.addProperty("plot", svg);
+					}
 					if (key != null) {
 						cancellers.remove(key);
 					}
@@ -130,6 +139,35 @@ final class ForgeRuns {
 			}
 		}, children);
 		return result;
+	}
+
+	/** A new temporary file for a profile's roofline, or null when none can be made (the profile then has no plot). */
+	private static Path plotFile() {
+		try {
+			Path file = Files.createTempFile("forge-roofline-", ".svg");
+			Files.delete(file); // forge profile writes it; an empty file left behind would read as a plot
+			return file;
+		} catch (java.io.IOException e) {
+			return null;
+		}
+	}
+
+	/** The SVG a profile wrote, or null; the file is deleted either way. */
+	private static String readAndDelete(Path plot) {
+		if (plot == null) {
+			return null;
+		}
+		try {
+			return Files.exists(plot) ? Files.readString(plot) : null;
+		} catch (java.io.IOException e) {
+			return null;
+		} finally {
+			try {
+				Files.deleteIfExists(plot);
+			} catch (java.io.IOException e) {
+				// a temporary file
+			}
+		}
 	}
 
 	/** window/workDoneProgress/cancel: the user cancelled a run's progress. */

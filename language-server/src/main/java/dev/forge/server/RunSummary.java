@@ -55,6 +55,10 @@ final class RunSummary {
 			} else if (gbps != null && gbps > 0) {
 				s.append(", ").append(format(gbps)).append(" GB/s");
 			}
+			Double peak = number(json, "peak_flops_percent");
+			if (peak != null) {
+				s.append(" (").append(String.format(Locale.ROOT, peak < 10 ? "%.1f" : "%.0f", peak)).append("% of peak)");
+			}
 			String target = string(json, "target", null);
 			if (target != null) {
 				s.append(" on ").append(target);
