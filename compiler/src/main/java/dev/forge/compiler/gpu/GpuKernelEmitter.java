@@ -3,6 +3,7 @@ package dev.forge.compiler.gpu;
 import static org.bytedeco.llvm.global.LLVM.*;
 
 import dev.forge.compiler.graph.OpKinds.ReduceKind;
+import dev.forge.compiler.host.IndexArithmetic;
 import dev.forge.compiler.host.IrBuilder;
 import dev.forge.compiler.tile.Access;
 import dev.forge.compiler.tile.Index;
@@ -549,28 +550,8 @@ final class GpuKernelEmitter {
 				}
 				yield x;
 			}
-			case Index.Binary b -> {
-				LLVMValueRef x = index(b.lhs());
-				LLVMValueRef y = index(b.rhs());
-				yield switch (b.op()) {
-					case ADD -> ir.add(x, y);
-					case SUB -> ir.sub(x, y);
-					case MUL -> ir.mul(x, y);
-					case FLOOR_DIV -> floorDiv(x, y);
-					case CEIL_DIV -> ir.sub(ir.i64(0), floorDiv(ir.sub(ir.i64(0), x), y));
-					case MIN -> ir.smin(x, y);
-					case MAX -> ir.smax(x, y);
-				};
-			}
+			case Index.Binary b -> IndexArithmetic.binary(ir, b.op(), index(b.lhs()), index(b.rhs()));
 		};
-	}
-
-	private LLVMValueRef floorDiv(LLVMValueRef x, LLVMValueRef y) {
-		LLVMValueRef q = ir.sdiv(x, y);
-		LLVMValueRef r = ir.srem(x, y);
-		LLVMValueRef adjust = ir.and(ir.icmp(LLVMIntNE, r, ir.i64(0)),
-				ir.icmp(LLVMIntNE, ir.icmp(LLVMIntSLT, r, ir.i64(0)), ir.icmp(LLVMIntSLT, y, ir.i64(0))));
-		return ir.sub(q, ir.zext(adjust, ir.i64()));
 	}
 
 	// ------------------------------------------------------------------ thread coordinates
@@ -615,6 +596,25 @@ final class GpuKernelEmitter {
 			}
 		}
 		return own;
+	}
+
+	/** Stores v at {@code at} if the executing thread holds the first copy of slot s (one writer per element: no racing writes). */
+	private void storeIfOwned(ThreadMap m, int s, LLVMValueRef v, LLVMValueRef at, int bytes) {
+		LLVMValueRef own = owns(m, s);
+		if (own == null) {
+			ir.store(v, at, bytes);
+		} else {
+			ir.ifThen(own, () -> ir.store(v, at, bytes));
+		}
+	}
+
+	/** Writes register tile x row-major (compute type) into the scratch area at base, each element once. */
+	private void toScratch(Regs x, LLVMValueRef base) {
+		LLVMTypeRef t = scratchType(x.dtype());
+		long[] strides = rowMajorStrides(x.map().shape());
+		for (int s = 0; s < x.map().slots(); s++) {
+			storeIfOwned(x.map(), s, toScratch(x.regs()[s]), ir.gep(t, base, flat(x.map(), s, strides)), scratchBytes(x.dtype()));
+		}
 	}
 
 	/** The flat index (i32) of slot s's element under the per-axis weights w. */
@@ -691,18 +691,8 @@ final class GpuKernelEmitter {
 			elements *= n;
 		}
 		LLVMValueRef base = scratch(elements * bytes);
-		long[] sourceStrides = rowMajorStrides(x.map().shape());
 		barrier();
-		for (int s = 0; s < x.map().slots(); s++) {
-			LLVMValueRef at = ir.gep(t, base, flat(x.map(), s, sourceStrides));
-			LLVMValueRef own = owns(x.map(), s);
-			LLVMValueRef v = toScratch(x.regs()[s]);
-			if (own == null) {
-				ir.store(v, at, bytes);
-			} else {
-				ir.ifThen(own, () -> ir.store(v, at, bytes));
-			}
-		}
+		toScratch(x, base);
 		barrier();
 		for (int s = 0; s < out.length; s++) {
 			out[s] = fromScratch(ir.load(t, ir.gep(t, base, flat(dst, s, w)), bytes), x.dtype());
@@ -832,16 +822,7 @@ final class GpuKernelEmitter {
 		LLVMValueRef base = scratch(elements * bytes);
 		long[] strides = rowMajorStrides(m.shape());
 		barrier();
-		for (int s = 0; s < m.slots(); s++) {
-			LLVMValueRef at = ir.gep(t, base, flat(m, s, strides));
-			LLVMValueRef own = owns(m, s);
-			LLVMValueRef v = toScratch(x.regs()[s]);
-			if (own == null) {
-				ir.store(v, at, bytes);
-			} else {
-				ir.ifThen(own, () -> ir.store(v, at, bytes));
-			}
-		}
+		toScratch(x, base);
 		barrier();
 		int a = r.axis();
 		LLVMValueRef[] out = new LLVMValueRef[reduced.slots()];
@@ -955,13 +936,7 @@ final class GpuKernelEmitter {
 		long[] strides = rowMajorStrides(x.map().shape());
 		for (int s = 0; s < x.map().slots(); s++) {
 			LLVMValueRef at = ir.gep(t, base, flat(x.map(), s, strides));
-			LLVMValueRef v = convert(x.regs()[s], x.dtype(), dtype);
-			LLVMValueRef own = owns(x.map(), s);
-			if (own == null) {
-				ir.store(v, at, bytes);
-			} else {
-				ir.ifThen(own, () -> ir.store(v, at, bytes));
-			}
+			storeIfOwned(x.map(), s, convert(x.regs()[s], x.dtype(), dtype), at, bytes);
 		}
 	}
 
@@ -1032,13 +1007,7 @@ final class GpuKernelEmitter {
 		int bytes = storageBytes(dt);
 		for (int k = 0; k < m.slots(); k++) {
 			LLVMValueRef at = ir.gep(st, target.base(), sharedOffset(target, m, k));
-			LLVMValueRef v = toStorage(convert(x.regs()[k], x.dtype(), dt), dt);
-			LLVMValueRef own = owns(m, k);
-			if (own == null) {
-				ir.store(v, at, bytes);
-			} else {
-				ir.ifThen(own, () -> ir.store(v, at, bytes));
-			}
+			storeIfOwned(m, k, toStorage(convert(x.regs()[k], x.dtype(), dt), dt), at, bytes);
 		}
 	}
 

@@ -167,24 +167,21 @@ record ThreadMap(List<Integer> shape, List<Integer> perThread, List<Integer> lan
 
 	/** The lane-id stride of axis d: the product of the lanes of the axes before it in {@code order}. */
 	int laneStride(int d) {
-		int stride = 1;
-		for (int k : order) {
-			if (k == d) {
-				return stride;
-			}
-			stride *= lanes.get(k);
-		}
-		throw new IllegalArgumentException("axis " + d);
+		return stride(d, lanes);
 	}
 
 	/** The warp-id stride of axis d. */
 	int warpStride(int d) {
+		return stride(d, warps);
+	}
+
+	private int stride(int d, List<Integer> sizes) {
 		int stride = 1;
 		for (int k : order) {
 			if (k == d) {
 				return stride;
 			}
-			stride *= warps.get(k);
+			stride *= sizes.get(k);
 		}
 		throw new IllegalArgumentException("axis " + d);
 	}

@@ -1304,25 +1304,8 @@ public final class HostCodegen {
 					}
 					yield x;
 				}
-				case Index.Binary b -> {
-					LLVMValueRef x = index(b.lhs()), y = index(b.rhs());
-					yield switch (b.op()) {
-						case ADD -> ir.add(x, y);
-						case SUB -> ir.sub(x, y);
-						case MUL -> ir.mul(x, y);
-						case FLOOR_DIV -> floorDiv(x, y);
-						case CEIL_DIV -> ir.sub(ir.i64(0), floorDiv(ir.sub(ir.i64(0), x), y));
-						case MIN -> ir.smin(x, y);
-						case MAX -> ir.smax(x, y);
-					};
-				}
+				case Index.Binary b -> IndexArithmetic.binary(ir, b.op(), index(b.lhs()), index(b.rhs()));
 			};
-		}
-
-		private LLVMValueRef floorDiv(LLVMValueRef x, LLVMValueRef y) {
-			LLVMValueRef q = ir.sdiv(x, y), r = ir.srem(x, y);
-			LLVMValueRef adjust = ir.and(ir.icmp(LLVMIntNE, r, ir.i64(0)), ir.icmp(LLVMIntSLT, ir.xor(r, y), ir.i64(0)));
-			return ir.sub(q, ir.zext(adjust, ir.i64()));
 		}
 	}
 
