@@ -34,27 +34,27 @@ final class GpuMath {
 		return ir.constF(LLVMTypeOf(like), v);
 	}
 
-	/** 2^x: the f32 hardware approximation (f64 goes through f32: no f64 exp in PTX). */
+	/** 2^x: the f32 hardware approximation; f64 in full precision (PTX has no f64 exp2). */
 	LLVMValueRef exp2(LLVMValueRef x) {
 		if (isDouble(x)) {
-			return ir.fpext(exp2(ir.fptrunc(x, ir.f32())), ir.f64());
+			return exp(ir.fmul(x, c(x, LN2)));
 		}
 		return ir.intrinsic("llvm.nvvm.ex2.approx.f", new LLVMTypeRef[0], x);
 	}
 
 	LLVMValueRef log2(LLVMValueRef x) {
 		if (isDouble(x)) {
-			return ir.fpext(log2(ir.fptrunc(x, ir.f32())), ir.f64());
+			return ir.fmul(log(x), c(x, LOG2E));
 		}
 		return ir.intrinsic("llvm.nvvm.lg2.approx.f", new LLVMTypeRef[0], x);
 	}
 
 	LLVMValueRef exp(LLVMValueRef x) {
-		return exp2(ir.fmul(x, c(x, LOG2E)));
+		return isDouble(x) ? Float64.exp(ir, x) : exp2(ir.fmul(x, c(x, LOG2E)));
 	}
 
 	LLVMValueRef log(LLVMValueRef x) {
-		return ir.fmul(log2(x), c(x, LN2));
+		return isDouble(x) ? Float64.log(ir, x) : ir.fmul(log2(x), c(x, LN2));
 	}
 
 	LLVMValueRef sqrt(LLVMValueRef x) {
@@ -65,8 +65,11 @@ final class GpuMath {
 		return ir.intrinsic("llvm.fabs", LLVMTypeOf(x), x);
 	}
 
-	/** tanh: an odd Taylor polynomial below 0.55 (where 1 - e^-2x cancels), (1 - e^-2|x|) / (1 + e^-2|x|) above, signed. */
+	/** tanh: an odd Taylor polynomial below 0.55 (where 1 - e^-2x cancels), (1 - e^-2|x|) / (1 + e^-2|x|) above, signed; f64 through expm1. */
 	LLVMValueRef tanh(LLVMValueRef x) {
+		if (isDouble(x)) {
+			return Float64.tanh(ir, x);
+		}
 		LLVMValueRef a = abs(x);
 		LLVMValueRef t = exp(ir.fmul(a, c(x, -2.0)));
 		LLVMValueRef big = ir.fdiv(ir.fsub(c(x, 1.0), t), ir.fadd(c(x, 1.0), t));
