@@ -2,7 +2,8 @@
 # Builds the bundles the GPU proof runs (bench/gpu/prove.sh): one per sample file and one for the
 # memory-bound benchmark, compiled for h100 at the benchmark dims below (the schedules fit them).
 # The first carries Forge's jars and a jlinked runtime; the others share them on the GPU machine
-# (prove.sh links them), so that everything travels within the 64 MiB the GPU machine takes.
+# (prove.sh links them), so that everything travels within the 64 MiB the GPU machine takes. gpurun/ is
+# git-ignored: hand it to the GPU machine explicitly (the device tool's carry: ["gpurun"]).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-$root/gpurun}"
