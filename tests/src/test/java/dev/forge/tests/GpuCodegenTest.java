@@ -28,9 +28,9 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every function of every sample compiles for the H100 to GPU Tile IR equal to its golden text
- * (tests/src/test/resources/golden/samples-h100; regenerate with -Dforge.updateGolden=true) and to
- * PTX that the CUDA toolkit's {@code ptxas} assembles for the chip's SM: code generation is
- * checked on every build, without a GPU.
+ * (tests/src/test/resources/golden/samples-h100; regenerate with -Dforge.updateGolden=true), and
+ * every function of the samples and of resources/gpu/dtypes.forge to PTX that the CUDA toolkit's
+ * {@code ptxas} assembles for the chip's SM: code generation is checked on every build, without a GPU.
  */
 class GpuCodegenTest {
 
@@ -58,7 +58,8 @@ class GpuCodegenTest {
 	@TestFactory
 	Stream<DynamicTest> everySampleFunctionAssemblesWithPtxas() {
 		Target h100 = Targets.builtin().get("h100");
-		Workspace workspace = Workspace.load(List.of(Sources.ROOT.resolve("samples")));
+		// The samples, and a file of dtype and math cases the samples do not reach.
+		Workspace workspace = Workspace.load(List.of(Sources.ROOT.resolve("samples"), Sources.RESOURCES.resolve("gpu/dtypes.forge")));
 		List<DynamicTest> tests = new ArrayList<>();
 		workspace.requested().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
 			for (FunctionDef def : functions(e.getValue())) {
