@@ -13,6 +13,7 @@ import dev.forge.compiler.interp.NdArray;
 import dev.forge.compiler.tile.Buffer;
 import dev.forge.compiler.tile.LaunchPlan;
 import dev.forge.compiler.tile.TileFunction;
+import dev.forge.profiler.Dims;
 import dev.forge.profiler.HostMemory;
 import dev.forge.profiler.HostRunner;
 import dev.forge.profiler.Runner;
@@ -48,11 +49,19 @@ public final class GpuExecutor implements Runner.Executor {
 	/** Compares what a run at {@code dims} needs with the device's free memory, before the inputs exist. */
 	@Override
 	public void admit(Map<String, Long> dims) {
-		LaunchPlan plan = LaunchPlan.of(function, dims, KernelAbi::storageBytes);
-		Map<String, Long> needs = new LinkedHashMap<>(plan.bytesByName());
-		needs.put("L2 flush buffer", GpuExecutable.FLUSH_BYTES);
+		Map<String, Long> needs;
+		long total;
+		try {
+			needs = new LinkedHashMap<>(LaunchPlan.of(function, dims, KernelAbi::storageBytes).bytesByName());
+			needs.put("L2 flush buffer", GpuExecutable.FLUSH_BYTES);
+			total = needs.values().stream().mapToLong(Long::longValue).reduce(0, Math::addExact);
+		} catch (ArithmeticException e) {
+			// A size past 2^63 bytes: no device has that much, and the sum itself cannot be printed.
+			throw new DeviceMemoryException("@" + function.name() + " at " + Dims.format(dims)
+					+ " needs more than 8 EiB of device memory (a buffer size does not fit in 64 bits): use smaller --dims");
+		}
 		DeviceInfo device = worker.device();
-		if (needs.values().stream().mapToLong(Long::longValue).reduce(0, Math::addExact) > device.freeBytes()) {
+		if (total > device.freeBytes()) {
 			throw DeviceMemoryException.of(function.name(), needs, device.name(), device.freeBytes(), device.totalBytes());
 		}
 	}
