@@ -1048,13 +1048,8 @@ final class GpuKernelEmitter {
 							LLVMBuildPtrToInt(ir.raw(), dst, ir.i32(), ""), LLVMBuildPtrToInt(ir.raw(), ir.gep(st, base, off), ir.i64(), "")),
 					() -> {
 						LLVMValueRef other = constant(t.dtype(), a.other());
-						int last = idx.length - 1;
 						for (int i = 0; i < run.length(); i++) {
-							LLVMValueRef[] at = idx.clone();
-							at[last] = ir.add(idx[last], ir.i64(i));
-							LLVMValueRef ok = inBounds(a.arg(), at);
-							LLVMValueRef safe = ir.select(ok, ir.add(off, ir.i64(i)), ir.i64(0));
-							LLVMValueRef v = ir.select(ok, fromStorage(ir.load(st, ir.gep(st, base, safe), bytes), t.dtype()), other);
+							LLVMValueRef v = maskedElement(a.arg(), idx, off, i, other);
 							ir.store(toStorage(v, t.dtype()), ir.gep(st, dst, ir.i32(i)), bytes);
 						}
 					});
@@ -1141,6 +1136,24 @@ final class GpuKernelEmitter {
 		return access.rank() == 0 ? -1 : access.tileAxis().get(access.rank() - 1);
 	}
 
+	/**
+	 * Element i along the contiguous axis from the one at {@code idx} (offset {@code off}) of arg, as a
+	 * compute value, or {@code other} where it lies outside: the address is clamped to element 0 there,
+	 * so a masked-off lane never reads out of bounds.
+	 */
+	private LLVMValueRef maskedElement(String arg, LLVMValueRef[] idx, LLVMValueRef off, int i, LLVMValueRef other) {
+		DType dt = kernel.arg(arg).dtype();
+		LLVMTypeRef st = storageType(dt);
+		LLVMValueRef[] at = idx.clone();
+		int last = idx.length - 1;
+		if (i != 0) {
+			at[last] = ir.add(idx[last], ir.i64(i));
+		}
+		LLVMValueRef ok = inBounds(arg, at);
+		LLVMValueRef safe = ir.select(ok, i == 0 ? off : ir.add(off, ir.i64(i)), ir.i64(0));
+		return ir.select(ok, fromStorage(ir.load(st, ir.gep(st, data.get(arg), safe), storageBytes(dt)), dt), other);
+	}
+
 	private LLVMValueRef[] loadGlobal(String arg, Access access, double other, ThreadMap m) {
 		requireWhole(m);
 		KernelArg ka = kernel.arg(arg);
@@ -1154,10 +1167,7 @@ final class GpuKernelEmitter {
 			LLVMValueRef[] idx = argIndices(arg, access, m, run.firstSlot());
 			LLVMValueRef off = offset(arg, idx);
 			if (run.length() == 1) {
-				LLVMValueRef ok = inBounds(arg, idx);
-				LLVMValueRef safe = ir.select(ok, off, ir.i64(0));
-				LLVMValueRef v = fromStorage(ir.load(st, ir.gep(st, base, safe), bytes), dt);
-				out[run.firstSlot()] = ir.select(ok, v, otherValue);
+				out[run.firstSlot()] = maskedElement(arg, idx, off, 0, otherValue);
 				continue;
 			}
 			LLVMValueRef whole = wholeRun(arg, idx, off, run.length());
@@ -1176,14 +1186,8 @@ final class GpuKernelEmitter {
 			ir.br(join);
 			ir.at(scalarBlock);
 			LLVMValueRef[] fromScalars = new LLVMValueRef[run.length()];
-			int last = idx.length - 1;
 			for (int i = 0; i < run.length(); i++) {
-				LLVMValueRef[] at = idx.clone();
-				at[last] = ir.add(idx[last], ir.i64(i));
-				LLVMValueRef ok = inBounds(arg, at);
-				LLVMValueRef safe = ir.select(ok, ir.add(off, ir.i64(i)), ir.i64(0));
-				LLVMValueRef v = fromStorage(ir.load(st, ir.gep(st, base, safe), bytes), dt);
-				fromScalars[i] = ir.select(ok, v, otherValue);
+				fromScalars[i] = maskedElement(arg, idx, off, i, otherValue);
 			}
 			LLVMBasicBlockRef scalarEnd = ir.currentBlock();
 			ir.br(join);
