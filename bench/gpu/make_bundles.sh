@@ -20,11 +20,11 @@ while IFS='|' read -r file dims; do
   done
   extra=()
   [ "$name" = memory_bound ] && extra=(--with-runtime)
-  if ! FORGE_NO_BUILD=${FORGE_NO_BUILD:-} "$forge" bundle "$root/$file" "${fns[@]}" --target h100 --dims "$dims" --out "$out/$name" "${extra[@]}" > "$out/$name.log" 2>&1; then
+  if ! FORGE_NO_BUILD=${FORGE_NO_BUILD:-} "$forge" bundle "$root/$file" "${fns[@]}" --target h100 --dims "$dims" --out "$out/$name" "${extra[@]}" > "$out/$name.log" 2>&1 < /dev/null; then
     # A function that does not compile yet for any target: bundle the others one by one.
     for ((i = 1; i < ${#fns[@]}; i += 2)); do
       fn="${fns[$i]}"
-      "$forge" bundle "$root/$file" --fn "$fn" --target h100 --dims "$dims" --out "$out/$name.$fn" "${extra[@]}" >> "$out/$name.log" 2>&1 \
+      "$forge" bundle "$root/$file" --fn "$fn" --target h100 --dims "$dims" --out "$out/$name.$fn" "${extra[@]}" >> "$out/$name.log" 2>&1 < /dev/null \
         || echo "skipped $file --fn $fn: $(tail -1 "$out/$name.log")"
     done
   fi

@@ -55,6 +55,8 @@ export results here
 grep -v ' bench$' "$jobs" | xargs -P "${PARALLEL:-6}" -L 1 bash -c 'one "$@"' _
 if [ "${BENCH:-0}" = 1 ]; then
   timeout 200 python3 "$here/bench_memory_bound.py" "$main"
+  [ -d "$bundles/matmul" ] && timeout 200 python3 "$here/bench_gemm.py" "$bundles/matmul"
 fi
-grep ' bench$' "$jobs" | xargs -P 1 -L 1 bash -c 'one "$@"' _
+# BENCH_FNS=a,b limits the runs at benchmark dims to those functions.
+grep ' bench$' "$jobs" | awk -v only="${BENCH_FNS:-}" 'only == "" || index("," only ",", "," $3 ",")' | xargs -P 1 -L 1 bash -c 'one "$@"' _
 cat "$results"/*.line 2>/dev/null | awk '{ if ($0 ~ / (verified|clean)/) ok++; else bad++ } END { printf "\n%d passed, %d failed\n", ok, bad }'

@@ -69,7 +69,7 @@ final class Rules {
 			case "dict" -> new Type.Dict();
 			case "identity" -> typeOr(args, "f");
 			case "context" -> checker.currentFunction() == null ? new Type.Opaque("TileContext") : checker.tileContext();
-			case "tile_load" -> tileLoad(args, checker);
+			case "tile_load" -> TileRules.checkMask("tile.load", tileLoad(args, checker), args, checker);
 			case "tile_store" -> tileStore(args, call, checker);
 			case "tile_create" -> new Type.Tile(shapeArg(args, "shape", checker), dtypeArg(args, "dtype", DType.F32), false);
 			case "tile_full" -> new Type.Tile(shapeArg(args, "shape", checker), dtypeArg(args, "dtype", DType.F32), false);
@@ -92,14 +92,29 @@ final class Rules {
 				yield x instanceof Type.Tile t ? new Type.Tile(t.dims(), dtype, false) : castTo(x, dtype);
 			}
 			case "tile_unary" -> {
+				// Transcendental math computes in floats: an int or bool tile becomes f32, as in Triton.
 				Type x = typeOr(args, "x");
-				yield x instanceof Type.Scalar ? Type.FLOAT : x instanceof Type.Tile t ? new Type.Tile(t.dims(), t.dtype(), false) : x;
+				yield x instanceof Type.Scalar ? Type.FLOAT : x instanceof Type.Tile t ? new Type.Tile(t.dims(), floatDtype(t.dtype()), false) : x;
 			}
+			case "tile_unary_same" -> {
+				Type x = typeOr(args, "x");
+				yield x instanceof Type.Tile t ? new Type.Tile(t.dims(), t.dtype(), false) : x;
+			}
+			case "tile_binary" -> broadcast(sig, args, call, checker, "a", "b");
+			case "tile_fma" -> {
+				Type ab = broadcast(sig, args, call, checker, "a", "b");
+				yield TileRules.withThird(sig.name(), ab, typeOr(args, "c"), value(args, "c"), call, checker);
+			}
+			case "tile_where" -> TileRules.where(args, call, checker);
+			case "tile_arange" -> TileRules.arange(args, call, checker);
+			case "tile_reshape" -> TileRules.reshape(args, call, checker);
+			case "tile_expand_dims" -> TileRules.expandDims(args, call, checker);
+			case "tile_broadcast_to" -> TileRules.broadcastTo(args, call, checker);
 			case "tile_max" -> {
 				if (args.argument("other") != null) {
 					yield broadcast(sig, args, call, checker, "x", "other");
 				}
-				yield reduce("tile.max", typeOr(args, "x"), args, call, checker, true);
+				yield reduce("tile." + name, typeOr(args, "x"), args, call, checker, true);
 			}
 			case "tile_reduce" -> reduce("tile." + name, typeOr(args, "x"), args, call, checker, true);
 			case "tile_softmax_online" -> {
@@ -116,7 +131,12 @@ final class Rules {
 		};
 	}
 
-	private static void report(TypeChecker checker, Dim.Relation relation, String message, EObject where) {
+	/** An int or bool dtype as f32; float dtypes (and unknown ones) as they are. */
+	static DType floatDtype(DType dtype) {
+		return dtype == null || dtype.isFloat() ? dtype : DType.F32;
+	}
+
+	static void report(TypeChecker checker, Dim.Relation relation, String message, EObject where) {
 		if (relation == Dim.Relation.DIFFERENT) {
 			checker.error(IssueCodes.SHAPE_MISMATCH, message, where);
 		} else {
@@ -133,12 +153,12 @@ final class Rules {
 		};
 	}
 
-	private static Type typeOr(Calls.Bound args, String param) {
+	static Type typeOr(Calls.Bound args, String param) {
 		Type t = args.type(param);
 		return t == null ? Type.UNKNOWN : t;
 	}
 
-	private static Expression value(Calls.Bound args, String param) {
+	static Expression value(Calls.Bound args, String param) {
 		Argument a = args.argument(param);
 		return a == null ? null : a.getValue();
 	}
@@ -164,13 +184,13 @@ final class Rules {
 		return null;
 	}
 
-	private static Type broadcast(Signature sig, Calls.Bound args, Call call, TypeChecker checker, String first, String second) {
+	static Type broadcast(Signature sig, Calls.Bound args, Call call, TypeChecker checker, String first, String second) {
 		Type a = typeOr(args, first);
 		Type b = typeOr(args, second);
 		boolean tile = a instanceof Type.Tile || b instanceof Type.Tile;
 		List<Dim> x = TypeChecker.tensorDims(a);
 		List<Dim> y = TypeChecker.tensorDims(b);
-		DType dtype = TypeChecker.promote(TypeChecker.dtypeOf(a), TypeChecker.dtypeOf(b));
+		DType dtype = tile ? TileRules.valueDtype(a, b) : TypeChecker.promote(TypeChecker.dtypeOf(a), TypeChecker.dtypeOf(b));
 		if (x == null || y == null) {
 			return tile ? new Type.Tile(null, dtype, false) : new Type.Tensor(null, dtype);
 		}
@@ -243,7 +263,7 @@ final class Rules {
 	}
 
 	/** A shape argument written as a tuple of dims: ints, dim strings ("D//heads"), int values (heads, T.m). */
-	private static List<Dim> shapeArg(Calls.Bound args, String param, TypeChecker checker) {
+	static List<Dim> shapeArg(Calls.Bound args, String param, TypeChecker checker) {
 		Argument a = args.argument(param);
 		if (a == null) {
 			return null;
@@ -453,7 +473,7 @@ final class Rules {
 		return new Type.Tile(null, dtype, false);
 	}
 
-	private static Dim dimArg(Calls.Bound args, String param) {
+	static Dim dimArg(Calls.Bound args, String param) {
 		return args.type(param) instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.INT ? s.value() : null;
 	}
 
@@ -472,6 +492,7 @@ final class Rules {
 				}
 			}
 		}
+		TileRules.checkMask("tile.store", value, args, checker);
 		return Type.NONE;
 	}
 

@@ -803,6 +803,11 @@ public final class TypeChecker implements Annotations.Problems {
 		if ("not".equals(u.getOp())) {
 			return Type.BOOL;
 		}
+		if ("~".equals(u.getOp()) && operand instanceof Type.Tile t && !isBoolOperand(t)) {
+			error(IssueCodes.DTYPE_MISMATCH, "'~' on a tile is the logical not of a bool tile (a mask): " + nodeText(u.getOperand()) + " is " + Type.show(t),
+					u);
+			return Type.UNKNOWN;
+		}
 		if (operand instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.INT && s.value() != null && "-".equals(u.getOp())) {
 			return new Type.Scalar(Type.Scalar.Kind.INT, s.value().negate());
 		}
@@ -830,8 +835,22 @@ public final class TypeChecker implements Annotations.Problems {
 			if (a == null || b == null) {
 				return Type.UNKNOWN;
 			}
+			boolean logical = op.equals("&") || op.equals("|") || op.equals("^");
+			if (logical) {
+				// On tiles these combine masks; bitwise int operators would need Tile IR kinds of their own.
+				for (Type t : List.of(left, right)) {
+					if (!isBoolOperand(t)) {
+						error(IssueCodes.DTYPE_MISMATCH, "'" + op + "' on tiles combines bool tiles (masks such as cols < N): " + nodeText(t == left ? l : r)
+								+ " is " + Type.show(t), where);
+						return Type.UNKNOWN;
+					}
+				}
+			}
 			List<Dim> dims = broadcastOrReport(a, b, l, r, op, where);
-			DType dtype = comparison ? DType.BOOL : promote(dtypeOf(left), dtypeOf(right));
+			DType dtype = comparison || logical ? DType.BOOL : TileRules.valueDtype(left, right);
+			if (op.equals("/") && dtype != null && !dtype.isFloat()) {
+				dtype = DType.F32; // true division, as in Python and Triton: int tiles divide to f32
+			}
 			return new Type.Tile(dims, dtype, false);
 		}
 		if (left instanceof Type.Tensor || right instanceof Type.Tensor) {
@@ -940,6 +959,12 @@ public final class TypeChecker implements Annotations.Problems {
 		};
 	}
 
+	/** A bool tile (or one of unknown dtype), or a Python bool: what '&', '|', '^' and '~' take on the kernel layer. */
+	private static boolean isBoolOperand(Type t) {
+		return t instanceof Type.Tile tile ? tile.dtype() == null || tile.dtype() == DType.BOOL
+				: t instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.BOOL;
+	}
+
 	static List<Dim> tileDims(Type t) {
 		return switch (t) {
 			case Type.Tile x -> x.dims();
@@ -979,7 +1004,8 @@ public final class TypeChecker implements Annotations.Problems {
 			case Type.Namespace ns when ns.name().equals("tile") -> {
 				Signature op = prelude.tile().get(name);
 				if (op == null) {
-					String suggestion = Names.closest(name, prelude.tile().keySet()).orElse(null);
+					// Sorted: ties between equally close names (lod: load, log) must not depend on hash order.
+					String suggestion = Names.closest(name, sorted(prelude.tile().keySet())).orElse(null);
 					errorOnName(IssueCodes.UNKNOWN_ATTRIBUTE, "'tile' has no operation '" + name + "'" + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"),
 							a);
 					return Type.UNKNOWN;

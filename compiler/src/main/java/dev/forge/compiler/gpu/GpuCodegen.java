@@ -42,7 +42,8 @@ public final class GpuCodegen {
 			LLVMSetLinkage(shared, LLVMExternalLinkage);
 			List<GpuModule.GpuKernel> kernels = new ArrayList<>();
 			for (Kernel k : f.kernels()) {
-				GpuKernelEmitter emitter = new GpuKernelEmitter(ir, k, target.warpSize(), target.hasFeature("cp_async"), shared, lines);
+				GpuKernelEmitter emitter = new GpuKernelEmitter(ir, k, target.warpSize(), target.hasFeature("cp_async"),
+						dev.forge.compiler.tile.TensorCoreOperands.hasMma(target), shared, lines);
 				String symbol = KernelAbi.symbol(f, k);
 				LLVMValueRef fn = emitter.emit(symbol);
 				annotate(ir, fn, "maxntidx", emitter.threadsPerBlock());

@@ -78,10 +78,16 @@ final class GpuKernelEmitter {
 	private final LineInfo lines;
 	/** Whether the chip has cp.async (sm_80+): asynchronous copies are then really asynchronous. */
 	private final boolean asyncCopies;
+	/** Whether the chip has mma.sync m16n8k16 and ldmatrix (sm_80+): dots in tensor-core layouts run on them. */
+	private final boolean tensorCores;
+	/** Tensor-core operands as ldmatrix filled them: one 32-bit register per pair of slots. */
+	private final Map<Regs, LLVMValueRef[]> packedOperands = new java.util.IdentityHashMap<>();
 
-	GpuKernelEmitter(IrBuilder ir, Kernel kernel, int warpSize, boolean asyncCopies, LLVMValueRef sharedMemory, LineInfo lines) {
+	GpuKernelEmitter(IrBuilder ir, Kernel kernel, int warpSize, boolean asyncCopies, boolean tensorCores, LLVMValueRef sharedMemory,
+			LineInfo lines) {
 		this.lines = lines;
 		this.asyncCopies = asyncCopies;
+		this.tensorCores = tensorCores;
 		this.ir = ir;
 		this.math = new GpuMath(ir);
 		this.kernel = kernel;
@@ -556,21 +562,34 @@ final class GpuKernelEmitter {
 
 	// ------------------------------------------------------------------ thread coordinates
 
-	/** The executing thread's block position along axis d of map m (i32). */
-	private LLVMValueRef blockPosition(ThreadMap m, int d) {
-		LLVMValueRef laneAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), lane, ir.i32(m.laneStride(d)), ""),
-				ir.i32(m.lanes().get(d)), "");
-		LLVMValueRef warpAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), warp, ir.i32(m.warpStride(d)), ""),
-				ir.i32(m.warps().get(d)), "");
-		return ir.add(ir.mul(warpAt, ir.i32(m.lanes().get(d))), laneAt);
+	/** The digit (i32) {@code (id / stride) % size} of the executing thread's lane or warp id. */
+	private LLVMValueRef digit(ThreadMap.Level v) {
+		LLVMValueRef id = v.source() == ThreadMap.Source.LANE ? lane : warp;
+		LLVMValueRef shifted = v.stride() == 1 ? id : LLVMBuildUDiv(ir.raw(), id, ir.i32(v.stride()), "");
+		int ids = v.source() == ThreadMap.Source.LANE ? warpSize : warps;
+		// The top digit of an id needs no remainder.
+		return (long) v.stride() * v.size() >= ids ? shifted : LLVMBuildURem(ir.raw(), shifted, ir.i32(v.size()), "");
 	}
 
 	/** The element coordinate (i32, before wrapping) along axis d of slot s of the executing thread. */
 	private LLVMValueRef rawCoordinate(ThreadMap m, int s, int d) {
-		int j = m.slotIndex(s)[d];
-		int per = m.perThread().get(d);
-		LLVMValueRef base = ir.mul(blockPosition(m, d), ir.i32(per));
-		return ir.add(base, ir.i32((j / per) * m.cover(d) + j % per));
+		List<ThreadMap.Level> levels = m.axes().get(d);
+		LLVMValueRef c = null;
+		int constant = 0;
+		for (int i = 0; i < levels.size(); i++) {
+			ThreadMap.Level v = levels.get(i);
+			int w = m.weight(d, i);
+			if (v.size() == 1) {
+				continue;
+			}
+			if (v.source() == ThreadMap.Source.REGISTER) {
+				constant += (s / v.stride()) % v.size() * w;
+			} else {
+				LLVMValueRef term = ir.mul(digit(v), ir.i32(w));
+				c = c == null ? term : ir.add(c, term);
+			}
+		}
+		return c == null ? ir.i32(constant) : ir.add(c, ir.i32(constant));
 	}
 
 	private LLVMValueRef coordinate(ThreadMap m, int s, int d) {
@@ -581,7 +600,7 @@ final class GpuKernelEmitter {
 		return m.wraps(d) ? LLVMBuildURem(ir.raw(), raw, ir.i32(m.shape().get(d)), "") : raw;
 	}
 
-	/** Whether the executing thread holds the first copy of slot s (i1): threads that wrap hold copies. */
+	/** Whether the executing thread holds the first copy of slot s (i1), null when every thread does: threads that wrap or replicate hold copies. */
 	private LLVMValueRef owns(ThreadMap m, int s) {
 		return owns(m, s, -1);
 	}
@@ -592,6 +611,22 @@ final class GpuKernelEmitter {
 		for (int d = 0; d < m.rank(); d++) {
 			if (m.wraps(d) && d != except) {
 				LLVMValueRef c = ir.icmp(LLVMIntULT, rawCoordinate(m, s, d), ir.i32(m.shape().get(d)));
+				own = own == null ? c : ir.and(own, c);
+			}
+		}
+		for (ThreadMap.Source source : new ThreadMap.Source[] { ThreadMap.Source.LANE, ThreadMap.Source.WARP }) {
+			LLVMValueRef id = source == ThreadMap.Source.LANE ? lane : warp;
+			if (m.replicates(source, source == ThreadMap.Source.LANE ? warpSize : warps)) {
+				// The copy whose digits that no axis reads are 0.
+				LLVMValueRef projected = ir.i32(0);
+				for (List<ThreadMap.Level> axis : m.axes()) {
+					for (ThreadMap.Level v : axis) {
+						if (v.source() == source && v.size() > 1) {
+							projected = ir.add(projected, ir.mul(digit(v), ir.i32(v.stride())));
+						}
+					}
+				}
+				LLVMValueRef c = ir.icmp(LLVMIntEQ, id, projected);
 				own = own == null ? c : ir.and(own, c);
 			}
 		}
@@ -630,9 +665,9 @@ final class GpuKernelEmitter {
 
 	private static void requireWhole(ThreadMap m) {
 		for (int d = 0; d < m.rank(); d++) {
-			if (!m.wraps(d) && m.shape().get(d) % m.cover(d) != 0) {
+			if (!m.wraps(d) && m.shape().get(d) % m.span(d) != 0) {
 				throw new UnsupportedOperationException("the GPU backend needs tile axes that the threads cover evenly; axis " + d
-						+ " of " + m.shape() + " has " + m.shape().get(d) + " elements for a cover of " + m.cover(d));
+						+ " of " + m.shape() + " has " + m.shape().get(d) + " elements for a cover of " + m.span(d));
 			}
 		}
 	}
@@ -740,9 +775,15 @@ final class GpuKernelEmitter {
 
 	private Regs reduce(Stmt.Reduce r) {
 		Regs x = regs(r.x());
+		int a = r.axis();
+		if (!x.map().blockedAxis(a)) {
+			// The shuffles below are written for blocked axes: a tensor-core tile moves to the blocked layout of its shape first.
+			ThreadMap blocked = ThreadMap.of(LayoutAssignment.layout(r.x().type(), warps, warpSize, kernel.threads().vector(), "none", 128),
+					x.map().shape());
+			x = new Regs(blocked, x.dtype(), relayout(x, blocked, identityWeights(x.map().shape())));
+		}
 		ThreadMap m = x.map();
 		requireWhole(m);
-		int a = r.axis();
 		ThreadMap reduced = m.reduced(a);
 		DType dt = x.dtype();
 		// 1. Within the thread.
@@ -754,14 +795,15 @@ final class GpuKernelEmitter {
 			partial[t] = partial[t] == null ? x.regs()[s] : combine(r.kind(), partial[t], x.regs()[s]);
 		}
 		int size = m.shape().get(a);
-		int per = m.perThread().get(a);
-		int lanesA = m.lanes().get(a);
-		int distinctBlocks = ThreadMap.ceilDiv(size, per);
+		int per = m.perThread(a);
+		int lanesA = m.lanes(a);
+		// Thread positions along the axis holding distinct elements (a thread's repeats were folded in step 1).
+		int distinctBlocks = Math.min(ThreadMap.ceilDiv(size, per), lanesA * m.warps(a));
 		boolean wrapsExactly = !m.wraps(a) || size % per == 0;
 		int laneGroup = Math.min(lanesA, distinctBlocks);
 		int warpGroup = distinctBlocks > lanesA ? ThreadMap.ceilDiv(distinctBlocks, lanesA) : 1;
 		boolean fast = wrapsExactly && Integer.bitCount(laneGroup) == 1 && (warpGroup == 1 || distinctBlocks % lanesA == 0)
-				&& warpGroup <= m.warps().get(a);
+				&& warpGroup <= m.warps(a);
 		if (!fast) {
 			return reduceThroughScratch(r, x, reduced);
 		}
@@ -785,7 +827,7 @@ final class GpuKernelEmitter {
 			LLVMValueRef laneAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), lane, ir.i32(m.laneStride(a)), ""),
 					ir.i32(lanesA), "");
 			LLVMValueRef warpAt = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), warp, ir.i32(m.warpStride(a)), ""),
-					ir.i32(m.warps().get(a)), "");
+					ir.i32(m.warps(a)), "");
 			LLVMValueRef writer = ir.and(ir.icmp(LLVMIntEQ, laneAt, ir.i32(0)), ir.icmp(LLVMIntULT, warpAt, ir.i32(warpGroup)));
 			barrier();
 			for (int s = 0; s < partial.length; s++) {
@@ -890,6 +932,9 @@ final class GpuKernelEmitter {
 
 	/** acc + a @ b with CUDA-core FMAs: a and b go through the scratch area, each thread computes its accumulator slots. */
 	private Regs dot(Stmt.Dot d) {
+		if (kernel.threads().of(d.result()) instanceof Layout.Mma mma && tensorCores) {
+			return mmaDot(d, mma);
+		}
 		Regs a = regs(d.a());
 		Regs b = regs(d.b());
 		ThreadMap out = mapOf(d.result());
@@ -951,6 +996,10 @@ final class GpuKernelEmitter {
 		} else {
 			Smem s = smem(c.x());
 			ThreadMap map = mapOf(c.result());
+			if (kernel.threads().of(c.result()) instanceof Layout.DotOperand op && ldmatrixFits(s)) {
+				define(c.result(), ldmatrix(s, op, map));
+				return;
+			}
 			requireWhole(map);
 			DType dt = s.type().dtype();
 			LLVMTypeRef st = storageType(dt);
@@ -978,25 +1027,213 @@ final class GpuKernelEmitter {
 
 	/** The element offset (i32) in shared tile s of slot k of map m: row-major along the layout's order, then the XOR swizzle. */
 	private LLVMValueRef sharedOffset(Smem s, ThreadMap m, int k) {
+		LLVMValueRef[] at = new LLVMValueRef[s.type().rank()];
+		for (int d = 0; d < at.length; d++) {
+			at[d] = coordinate(m, k, d);
+		}
+		return sharedOffset(s, at);
+	}
+
+	/** The element offset (i32) of the element at coordinates {@code at} (i32) in shared tile s. */
+	private LLVMValueRef sharedOffset(Smem s, LLVMValueRef[] at) {
 		Layout.Swizzled l = s.layout();
 		List<Integer> shape = s.type().shape();
 		LLVMValueRef offset = ir.i32(0);
 		long stride = 1;
 		for (int o = 0; o < l.order().size(); o++) {
 			int d = l.order().get(o);
-			offset = ir.add(offset, ir.mul(coordinate(m, k, d), ir.i32(Math.toIntExact(stride))));
+			offset = ir.add(offset, ir.mul(at[d], ir.i32(Math.toIntExact(stride))));
 			stride *= shape.get(d);
 		}
 		if (shape.size() < 2 || l.maxPhase() == 1) {
 			return offset;
 		}
-		LLVMValueRef col = coordinate(m, k, l.order().get(0));
-		LLVMValueRef row = coordinate(m, k, l.order().get(1));
+		LLVMValueRef col = at[l.order().get(0)];
+		LLVMValueRef row = at[l.order().get(1)];
 		LLVMValueRef phase = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), row, ir.i32(l.perPhase()), ""), ir.i32(l.maxPhase()), "");
 		LLVMValueRef vector = ir.i32(l.vector());
 		LLVMValueRef group = LLVMBuildUDiv(ir.raw(), col, vector, "");
 		LLVMValueRef swizzledCol = ir.add(ir.mul(ir.xor(group, phase), vector), LLVMBuildURem(ir.raw(), col, vector, ""));
 		return ir.add(ir.sub(offset, col), swizzledCol);
+	}
+
+	// ------------------------------------------------------------------ tensor cores
+
+	/** Whether ldmatrix can read shared tile s: 2-D, 16-bit elements, 16-byte rows that the swizzle keeps whole. */
+	private boolean ldmatrixFits(Smem s) {
+		Layout.Swizzled l = s.layout();
+		return tensorCores && s.type().rank() == 2 && storageBytes(s.type().dtype()) == 2
+				&& s.type().shape().get(l.order().get(0)) % 8 == 0 && (l.maxPhase() == 1 || l.vector() % 8 == 0);
+	}
+
+	/**
+	 * A shared tile read into a tensor-core operand layout with ldmatrix: each instruction reads four
+	 * (x4) or two (x2) 8x8 matrices of 16-bit elements, lanes 8j..8j+7 giving the addresses of matrix
+	 * j's eight 16-byte rows; lane l receives row l/4, elements 2(l%4) and 2(l%4)+1 of each matrix
+	 * (.trans: column l/4, rows 2(l%4) and 2(l%4)+1), packed in one 32-bit register per matrix: exactly
+	 * the mma.m16n8k16 fragments (see ThreadMap). A stored with k contiguous or B stored with n
+	 * contiguous is read transposed.
+	 */
+	private Regs ldmatrix(Smem s, Layout.DotOperand op, ThreadMap map) {
+		List<Integer> shape = s.type().shape();
+		int kAxis = op.operand() == 0 ? 1 : 0;
+		int outerAxis = 1 - kAxis;
+		int contiguous = s.layout().order().get(0);
+		boolean trans = contiguous != kAxis;
+		int wm = op.parent().warps().get(0), wn = op.parent().warps().get(1);
+		LLVMValueRef rowInMatrix = ir.and(lane, ir.i32(7));
+		LLVMValueRef matrix = ir.lshr(lane, ir.i32(3));
+		LLVMValueRef[] packed = new LLVMValueRef[map.slots() / 2];
+		int rk = shape.get(kAxis) / 16;
+		if (op.operand() == 0) {
+			int rm = shape.get(0) / (16 * wm);
+			LLVMValueRef warpBase = ir.mul(LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), warp, ir.i32(wn), ""), ir.i32(wm), ""),
+					ir.i32(16));
+			// Matrices a0a1, a2a3, a4a5, a6a7: (+0, +0), (+8 rows, +0), (+0, +8 k), (+8, +8).
+			LLVMValueRef outerOff = ir.mul(ir.and(matrix, ir.i32(1)), ir.i32(8));
+			LLVMValueRef kOff = ir.mul(ir.lshr(matrix, ir.i32(1)), ir.i32(8));
+			for (int mi = 0; mi < rm; mi++) {
+				for (int ki = 0; ki < rk; ki++) {
+					LLVMValueRef[] r = ldmatrixX4(s, trans, outerAxis, kAxis, ir.add(warpBase, ir.add(outerOff, ir.i32(16 * wm * mi))),
+							ir.add(kOff, ir.i32(16 * ki)), rowInMatrix);
+					System.arraycopy(r, 0, packed, 4 * (ki + rk * mi), 4);
+				}
+			}
+		} else {
+			int rn = shape.get(1) / (8 * wn);
+			LLVMValueRef warpBase = ir.mul(LLVMBuildURem(ir.raw(), warp, ir.i32(wn), ""), ir.i32(8 * rn));
+			// Matrices b0b1 and b2b3 of an 8-wide n block, then of the next: (+0 k, +0 n), (+8, +0), (+0, +8), (+8, +8).
+			LLVMValueRef kOff = ir.mul(ir.and(matrix, ir.i32(1)), ir.i32(8));
+			LLVMValueRef outerOff = ir.mul(ir.and(ir.lshr(matrix, ir.i32(1)), ir.i32(1)), ir.i32(8));
+			for (int ki = 0; ki < rk; ki++) {
+				for (int ni = 0; ni < rn; ni += 2) {
+					boolean pair = ni + 1 < rn;
+					LLVMValueRef outer = ir.add(warpBase, ir.add(pair ? outerOff : ir.i32(0), ir.i32(8 * ni)));
+					LLVMValueRef[] r = pair ? ldmatrixX4(s, trans, outerAxis, kAxis, outer, ir.add(kOff, ir.i32(16 * ki)), rowInMatrix)
+							: ldmatrixX2(s, trans, outerAxis, kAxis, outer, ir.add(kOff, ir.i32(16 * ki)), rowInMatrix);
+					for (int j = 0; j < r.length; j++) {
+						packed[2 * (ni + j / 2 + rn * ki) + j % 2] = r[j];
+					}
+				}
+			}
+		}
+		DType dt = s.type().dtype();
+		LLVMValueRef[] regs = new LLVMValueRef[map.slots()];
+		for (int p = 0; p < packed.length; p++) {
+			regs[2 * p] = unpackHalf(packed[p], 0, dt);
+			regs[2 * p + 1] = unpackHalf(packed[p], 1, dt);
+		}
+		Regs out = new Regs(map, dt, regs);
+		packedOperands.put(out, packed);
+		return out;
+	}
+
+	/**
+	 * The address (32-bit shared) of the matrix row this lane points at: the matrix starts at (outer,
+	 * k); its 16-byte rows lie along the contiguous axis, so the row number advances the other one.
+	 */
+	private LLVMValueRef matrixRowAddress(Smem s, int outerAxis, int kAxis, LLVMValueRef outer, LLVMValueRef k, LLVMValueRef rowInMatrix) {
+		LLVMValueRef[] at = new LLVMValueRef[2];
+		int rowAxis = s.layout().order().get(1);
+		at[outerAxis] = rowAxis == outerAxis ? ir.add(outer, rowInMatrix) : outer;
+		at[kAxis] = rowAxis == kAxis ? ir.add(k, rowInMatrix) : k;
+		LLVMValueRef element = ir.gep(storageType(s.type().dtype()), s.base(), sharedOffset(s, at));
+		return LLVMBuildPtrToInt(ir.raw(), element, ir.i32(), "");
+	}
+
+	private LLVMValueRef[] ldmatrixX4(Smem s, boolean trans, int outerAxis, int kAxis, LLVMValueRef outer, LLVMValueRef k,
+			LLVMValueRef rowInMatrix) {
+		LLVMValueRef address = matrixRowAddress(s, outerAxis, kAxis, outer, k, rowInMatrix);
+		// Inline PTX, as for cp.async: LLVM 20 selects no ldmatrix on 32-bit shared pointers.
+		LLVMValueRef r = ir.asm(ir.struct(ir.i32(), ir.i32(), ir.i32(), ir.i32()),
+				"ldmatrix.sync.aligned.m8n8.x4" + (trans ? ".trans" : "") + ".shared.b16 {$0, $1, $2, $3}, [$4];", "=r,=r,=r,=r,r,~{memory}",
+				address);
+		return new LLVMValueRef[] { ir.field(r, 0), ir.field(r, 1), ir.field(r, 2), ir.field(r, 3) };
+	}
+
+	private LLVMValueRef[] ldmatrixX2(Smem s, boolean trans, int outerAxis, int kAxis, LLVMValueRef outer, LLVMValueRef k,
+			LLVMValueRef rowInMatrix) {
+		LLVMValueRef address = matrixRowAddress(s, outerAxis, kAxis, outer, k, rowInMatrix);
+		LLVMValueRef r = ir.asm(ir.struct(ir.i32(), ir.i32()),
+				"ldmatrix.sync.aligned.m8n8.x2" + (trans ? ".trans" : "") + ".shared.b16 {$0, $1}, [$2];", "=r,=r,r,~{memory}", address);
+		return new LLVMValueRef[] { ir.field(r, 0), ir.field(r, 1) };
+	}
+
+	/** Half {@code which} (0: low, the lower-indexed element) of a packed pair of 16-bit floats, as a compute value. */
+	private LLVMValueRef unpackHalf(LLVMValueRef packed, int which, DType dt) {
+		LLVMValueRef bits = ir.trunc(which == 0 ? packed : ir.lshr(packed, ir.i32(16)), ir.i16());
+		return fromStorage(dt == DType.F16 ? ir.bitcast(bits, ir.f16()) : bits, dt);
+	}
+
+	/** Two compute values of a 16-bit float dtype packed into one 32-bit register, the first in the low half. */
+	private LLVMValueRef packHalves(LLVMValueRef lo, LLVMValueRef hi, DType dt) {
+		LLVMValueRef l = ir.zext(bits16(lo, dt), ir.i32());
+		LLVMValueRef h = ir.zext(bits16(hi, dt), ir.i32());
+		return ir.or(l, ir.shl(h, ir.i32(16)));
+	}
+
+	private LLVMValueRef bits16(LLVMValueRef v, DType dt) {
+		LLVMValueRef stored = toStorage(v, dt);
+		return dt == DType.F16 ? ir.bitcast(stored, ir.i16()) : stored;
+	}
+
+	/** The registers of an operand in layout {@code want}, packed in pairs (from ldmatrix when it filled them). */
+	private LLVMValueRef[] packedOperand(Regs x, ThreadMap want, DType dt) {
+		LLVMValueRef[] packed = packedOperands.get(x);
+		if (packed != null && x.map().equals(want)) {
+			return packed;
+		}
+		LLVMValueRef[] v = x.map().equals(want) ? x.regs() : relayout(x, want, identityWeights(x.map().shape()));
+		packed = new LLVMValueRef[v.length / 2];
+		for (int p = 0; p < packed.length; p++) {
+			packed[p] = packHalves(convert(v[2 * p], x.dtype(), dt), convert(v[2 * p + 1], x.dtype(), dt), dt);
+		}
+		return packed;
+	}
+
+	/**
+	 * acc + a @ b on tensor cores: one mma.sync.m16n8k16 per 16x8 accumulator block and 16-deep k
+	 * step, f32 accumulators, bf16 or f16 operands in the fragment layouts.
+	 */
+	private Regs mmaDot(Stmt.Dot d, Layout.Mma mma) {
+		DType in = d.a().type().dtype();
+		ThreadMap out = mapOf(d.result());
+		ThreadMap aMap = ThreadMap.of(new Layout.DotOperand(0, mma), d.a().type().shape());
+		ThreadMap bMap = ThreadMap.of(new Layout.DotOperand(1, mma), d.b().type().shape());
+		LLVMValueRef[] a = packedOperand(regs(d.a()), aMap, in);
+		LLVMValueRef[] b = packedOperand(regs(d.b()), bMap, in);
+		Regs acc = regs(d.acc());
+		LLVMValueRef[] c = acc.map().equals(out) ? acc.regs().clone() : relayout(acc, out, identityWeights(acc.map().shape()));
+		int wm = mma.warps().get(0), wn = mma.warps().get(1);
+		int rm = d.result().type().shape().get(0) / (16 * wm);
+		int rn = d.result().type().shape().get(1) / (8 * wn);
+		int rk = d.a().type().shape().get(1) / 16;
+		LLVMTypeRef half2 = ir.vec(ir.f16(), 2);
+		for (int ki = 0; ki < rk; ki++) {
+			for (int mi = 0; mi < rm; mi++) {
+				for (int ni = 0; ni < rn; ni++) {
+					LLVMValueRef[] args = new LLVMValueRef[10];
+					for (int j = 0; j < 4; j++) {
+						LLVMValueRef x = a[4 * (ki + rk * mi) + j];
+						args[j] = in == DType.F16 ? ir.bitcast(x, half2) : x;
+					}
+					for (int j = 0; j < 2; j++) {
+						LLVMValueRef y = b[2 * (ni + rn * ki) + j];
+						args[4 + j] = in == DType.F16 ? ir.bitcast(y, half2) : y;
+					}
+					int slot = 4 * (ni + rn * mi);
+					for (int j = 0; j < 4; j++) {
+						args[6 + j] = c[slot + j];
+					}
+					LLVMValueRef r = ir.intrinsic(in == DType.F16 ? "llvm.nvvm.mma.m16n8k16.row.col.f32.f32" : "llvm.nvvm.mma.m16n8k16.row.col.bf16",
+							new LLVMTypeRef[0], args);
+					for (int j = 0; j < 4; j++) {
+						c[slot + j] = ir.field(r, j);
+					}
+				}
+			}
+		}
+		return new Regs(out, DType.F32, c);
 	}
 
 	private void storeShared(Smem target, Regs x) {
@@ -1073,20 +1310,18 @@ final class GpuKernelEmitter {
 	/** The slots of m grouped into runs along tile axis t (the one walking the argument's last axis), at most maxLength long. */
 	private static List<Run> runs(ThreadMap m, int t, int maxLength) {
 		List<Run> out = new ArrayList<>();
-		if (t < 0 || m.wraps(t) || m.perThread().get(t) == 1) {
+		if (t < 0 || m.wraps(t) || m.perThread(t) == 1) {
 			for (int s = 0; s < m.slots(); s++) {
 				out.add(new Run(s, 1, 0));
 			}
 			return out;
 		}
-		int per = m.perThread().get(t);
+		int per = m.perThread(t);
 		int length = Math.min(per, maxLength);
 		while (per % length != 0) {
 			length--;
 		}
-		int[] unit = new int[m.rank()];
-		unit[t] = 1;
-		int slotStep = m.slot(unit);
+		int slotStep = m.slotStep(t);
 		for (int s = 0; s < m.slots(); s++) {
 			if (m.slotIndex(s)[t] % length == 0) {
 				out.add(new Run(s, length, slotStep));

@@ -443,6 +443,11 @@ public final class IrBuilder implements AutoCloseable {
 		return LLVMBuildExtractElement(builder, vector, i32(lane), "");
 	}
 
+	/** Field {@code index} of a struct value (what an intrinsic or inline assembly with several results returns). */
+	public LLVMValueRef field(LLVMValueRef struct, int index) {
+		return LLVMBuildExtractValue(builder, struct, index, "");
+	}
+
 	public LLVMValueRef insert(LLVMValueRef vector, LLVMValueRef v, int lane) {
 		return LLVMBuildInsertElement(builder, vector, v, i32(lane), "");
 	}

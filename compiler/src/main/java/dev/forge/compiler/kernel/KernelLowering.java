@@ -23,6 +23,7 @@ import dev.forge.compiler.graph.OpKinds.BinaryKind;
 import dev.forge.compiler.graph.OpKinds.ReduceKind;
 import dev.forge.compiler.graph.OpKinds.UnaryKind;
 import dev.forge.compiler.graph.SourceRange;
+import dev.forge.compiler.interp.Elementwise;
 import dev.forge.compiler.tile.Access;
 import dev.forge.compiler.tile.Buffer;
 import dev.forge.compiler.tile.Index;
@@ -132,6 +133,15 @@ import dev.forge.types.TypeCheckResult;
  * {@code reshape}s into and out of the shared space. {@code tile.softmax_online} and
  * {@code tile.softmax_accumulate} expand into max, exp, sum and dot.
  *
+ * <p><b>Index tiles and masks.</b> {@code tile.arange} is an {@code iota}; comparisons are
+ * elementwise ops giving bool tiles; on bool tiles {@code a & b} is {@code select(a, b, a)},
+ * {@code a | b} is {@code select(a, a, b)}, {@code ^} is {@code ne} and {@code ~a} is
+ * {@code eq(a, false)}; {@code tile.where} is a {@code select}; {@code mask=} on a load selects
+ * between the loaded tile and the fill. Math the Tile IR has no kind for is composed from the kinds
+ * it has: exp2 and log2 from exp and log, floor and ceil from casts through i64, Python's {@code //}
+ * and {@code %} from truncating division. {@code tile.num_programs} needs the grid, which the whole
+ * body decides: a kernel that uses it is lowered twice, the second time knowing the grid.
+ *
  * <p>Anything else is a {@link LoweringException} at the offending node; every lowered tile is
  * compared with the type checker's type of its expression, and the result with {@link TileVerifier}.
  */
@@ -160,13 +170,17 @@ public final class KernelLowering {
 	private final Map<String, List<Name>> reads = new HashMap<>();
 	private Param result;
 	private boolean returned;
+	/** The grid when it is known from an earlier lowering of the same kernel: what tile.num_programs returns. */
+	private final List<Index> knownGrid;
+	private boolean numProgramsUsed;
 	private SourceRange at = SourceRange.NONE;
 	private int nextId;
 
-	private KernelLowering(FunctionDef def, TypeCheckResult types, KernelSchedule schedule) {
+	private KernelLowering(FunctionDef def, TypeCheckResult types, KernelSchedule schedule, List<Index> knownGrid) {
 		this.def = def;
 		this.types = types;
 		this.schedule = schedule;
+		this.knownGrid = knownGrid;
 		for (Map.Entry<String, String> e : CONTEXT_DIMS.entrySet()) {
 			contextBindings.put(e.getValue(), Dim.of(schedule.size(e.getKey())));
 		}
@@ -191,7 +205,13 @@ public final class KernelLowering {
 	public static TileFunction lower(FunctionDef def, TypeCheckResult types, KernelSchedule schedule) throws LoweringException {
 		checkKernel(def, types);
 		try {
-			return new KernelLowering(def, types, schedule).run();
+			KernelLowering first = new KernelLowering(def, types, schedule, null);
+			TileFunction f = first.run();
+			if (!first.numProgramsUsed) {
+				return f;
+			}
+			// tile.num_programs(g) is the grid's extent, which the whole body decides: lower again knowing it.
+			return new KernelLowering(def, types, schedule, f.kernels().get(0).grid()).run();
 		} catch (RuntimeException e) {
 			throw new LoweringException("internal error lowering the @kernel '" + def.getName() + "': " + e, Ranges.of(def));
 		}
@@ -783,7 +803,7 @@ public final class KernelLowering {
 				case Call c -> call(c, env);
 				case Attribute a -> attribute(a, env);
 				case Subscript s -> subscript(s, env);
-				case CompareExpr c -> throw unsupported("a comparison", c);
+				case CompareExpr c -> compare(c, env);
 				case ConditionalExpr c -> throw unsupported("a conditional expression ('a if c else b')", c);
 				case null -> throw new LoweringException("a missing expression", at);
 				default -> throw unsupported("the expression " + e.eClass().getName(), e);
@@ -891,6 +911,15 @@ public final class KernelLowering {
 					case FloatScalar f -> new FloatScalar(def(new Stmt.Unary(UnaryKind.NEG, fresh(f.value().type()), f.value(), at)));
 					default -> throw unsupported("'-' on " + describe(x), u);
 				};
+			case "~":
+				if (x instanceof Num n && n.integer()) {
+					return new Num(~(long) n.value(), true);
+				}
+				if (x instanceof TileV t && t.value().type().dtype() == DType.BOOL) {
+					TileValue v = t.value();
+					return new TileV(elementwise(BinaryKind.EQ, v, full(0, DType.BOOL, v.type().rank()), u));
+				}
+				throw unsupported("'~' on " + describe(x) + " (it negates a bool tile, a mask)", u);
 			default:
 				throw unsupported("the operator '" + u.getOp() + "'", u);
 		}
@@ -945,33 +974,193 @@ public final class KernelLowering {
 		if (op.equals("@")) {
 			throw unsupported("'@' on tiles (use tile.dot(a, b))", node);
 		}
+		if (op.equals("&") || op.equals("|") || op.equals("^")) {
+			return logical(op, l, r, node);
+		}
 		if (isScalar(l) && isScalar(r)) {
 			return scalarArithmetic(op, l, r, node);
 		}
-		BinaryKind kind = binaryKind(op);
-		if (kind == null || !(l instanceof TileV || isScalar(l)) || !(r instanceof TileV || isScalar(r))) {
+		boolean floorOp = op.equals("//") || op.equals("%");
+		if ((binaryKind(op) == null && !floorOp) || !(l instanceof TileV || isScalar(l)) || !(r instanceof TileV || isScalar(r))) {
 			throw unsupported("'" + op + "' on " + describe(l) + " and " + describe(r), node);
 		}
-		DType dtype = l instanceof TileV a && r instanceof TileV b ? DType.promote(a.value().type().dtype(), b.value().type().dtype())
-				: l instanceof TileV a ? a.value().type().dtype() : ((TileV) r).value().type().dtype();
-		int rank = Math.max(l instanceof TileV a ? a.value().type().rank() : 0, r instanceof TileV b ? b.value().type().rank() : 0);
+		DType dtype = meetDtype(l, r);
+		if (op.equals("/") && !dtype.isFloat()) {
+			dtype = DType.F32; // true division, as in Python and Triton
+		}
+		int rank = Math.max(rankOf(l), rankOf(r));
 		TileValue x = toTile(l, dtype, rank, node);
 		TileValue y = toTile(r, dtype, rank, node);
-		return new TileV(elementwise(kind, x, y, node));
+		if (floorOp) {
+			return new TileV(floorDivide(op.equals("%"), x, y, node));
+		}
+		return new TileV(elementwise(binaryKind(op), x, y, node));
 	}
 
-	/** An elementwise op on two tiles of one dtype and rank (checked to broadcast). */
-	private TileValue elementwise(BinaryKind kind, TileValue x, TileValue y, EObject node) throws LoweringException {
-		List<Integer> shape = new ArrayList<>();
-		for (int i = 0; i < x.type().rank(); i++) {
-			int a = x.type().shape().get(i);
-			int b = y.type().shape().get(i);
-			if (a != b && a != 1 && b != 1) {
-				throw new LoweringException("tiles " + x.type() + " and " + y.type() + " do not broadcast", Ranges.of(node));
-			}
-			shape.add(Math.max(a, b));
+	private static int rankOf(Operand o) {
+		return o instanceof TileV t ? t.value().type().rank() : 0;
+	}
+
+	/**
+	 * The dtype two operands of an elementwise op meet in: tiles promote; a number is weak (it takes
+	 * the tile's dtype), except that a float meeting an int or bool tile gives f32, as in Triton.
+	 * Two scalars meet in f64, or i64 when both are ints.
+	 */
+	private static DType meetDtype(Operand l, Operand r) {
+		DType tiles = l instanceof TileV a && r instanceof TileV b ? DType.promote(a.value().type().dtype(), b.value().type().dtype())
+				: l instanceof TileV a ? a.value().type().dtype() : r instanceof TileV b ? b.value().type().dtype() : null;
+		boolean floatNumber = isFloatNumber(l) || isFloatNumber(r);
+		if (tiles == null) {
+			return floatNumber ? DType.F64 : DType.I64;
 		}
-		return def(new Stmt.Binary(kind, fresh(shape, x.type().dtype()), x, y, at));
+		return floatNumber && !tiles.isFloat() ? DType.F32 : tiles;
+	}
+
+	private static boolean isFloatNumber(Operand o) {
+		return o instanceof Num n && !n.integer() || o instanceof FloatScalar;
+	}
+
+	/** An elementwise op on two tiles of one dtype and rank (checked to broadcast); comparisons give bool tiles. */
+	private TileValue elementwise(BinaryKind kind, TileValue x, TileValue y, EObject node) throws LoweringException {
+		List<Integer> shape = broadcastShape(node, x, y);
+		return def(new Stmt.Binary(kind, fresh(shape, kind.isComparison() ? DType.BOOL : x.type().dtype()), x, y, at));
+	}
+
+	/** The NumPy broadcast of tiles of one rank, or an error at {@code node}. */
+	private static List<Integer> broadcastShape(EObject node, TileValue... tiles) throws LoweringException {
+		List<Integer> shape = new ArrayList<>(tiles[0].type().shape());
+		for (TileValue t : tiles) {
+			for (int i = 0; i < shape.size(); i++) {
+				int a = shape.get(i);
+				int b = t.type().shape().get(i);
+				if (a != b && a != 1 && b != 1) {
+					throw new LoweringException("tiles " + tiles[0].type() + " and " + t.type() + " do not broadcast", Ranges.of(node));
+				}
+				shape.set(i, Math.max(a, b));
+			}
+		}
+		return shape;
+	}
+
+	/** {@code cond ? a : b} elementwise; the three tiles have one rank, a and b one dtype. */
+	private TileValue select(TileValue cond, TileValue a, TileValue b, EObject node) throws LoweringException {
+		return def(new Stmt.Select(fresh(broadcastShape(node, cond, a, b), a.type().dtype()), cond, a, b, at));
+	}
+
+	/** A tile of {@code rank} size-1 axes holding {@code value}: a constant operand. */
+	private TileValue full(double value, DType dtype, int rank) {
+		return def(new Stmt.Full(fresh(Collections.nCopies(rank, 1), dtype), value, at));
+	}
+
+	/** {@code a < b}, chained as in Python ({@code a < b < c} is {@code a < b and b < c}). */
+	private Operand compare(CompareExpr c, Map<String, Operand> env) throws LoweringException {
+		Operand left = expr(c.getLeft(), env);
+		Operand result = null;
+		for (int i = 0; i < c.getRights().size(); i++) {
+			Operand right = expr(c.getRights().get(i), env);
+			String op = c.getOps().get(i).replaceAll("\\s+", " ");
+			at = Ranges.of(c);
+			BinaryKind kind = switch (op) {
+				case "==" -> BinaryKind.EQ;
+				case "!=" -> BinaryKind.NE;
+				case "<" -> BinaryKind.LT;
+				case "<=" -> BinaryKind.LE;
+				case ">" -> BinaryKind.GT;
+				case ">=" -> BinaryKind.GE;
+				default -> throw unsupported("the comparison '" + op + "'", c);
+			};
+			Operand one = comparison(kind, left, right, c);
+			result = result == null ? one : logical("&", result, one, c);
+			left = right;
+		}
+		return result;
+	}
+
+	/** One comparison: a number for two numbers, else a bool tile (rank 0 for run-time scalars). */
+	private Operand comparison(BinaryKind kind, Operand l, Operand r, EObject node) throws LoweringException {
+		if (l instanceof Num a && r instanceof Num b) {
+			return new Num(Elementwise.binary(kind, a.value(), b.value()), true);
+		}
+		if (!(l instanceof TileV || isScalar(l)) || !(r instanceof TileV || isScalar(r))) {
+			throw unsupported("comparing " + describe(l) + " and " + describe(r), node);
+		}
+		DType dtype = meetDtype(l, r);
+		int rank = Math.max(rankOf(l), rankOf(r));
+		return new TileV(elementwise(kind, toTile(l, dtype, rank, node), toTile(r, dtype, rank, node), node));
+	}
+
+	/** {@code &}, {@code |}, {@code ^}: bitwise on int numbers, logical on bool tiles (masks). */
+	private Operand logical(String op, Operand l, Operand r, EObject node) throws LoweringException {
+		if (l instanceof Num a && r instanceof Num b && a.integer() && b.integer()) {
+			long x = (long) a.value();
+			long y = (long) b.value();
+			return new Num(op.equals("&") ? x & y : op.equals("|") ? x | y : x ^ y, true);
+		}
+		int rank = Math.max(rankOf(l), rankOf(r));
+		TileValue a = withRank(boolTile(op, l, node), rank);
+		TileValue b = withRank(boolTile(op, r, node), rank);
+		return new TileV(switch (op) {
+			case "&" -> select(a, b, a, node); // a ? b : false
+			case "|" -> select(a, a, b, node); // a ? true : b
+			default -> elementwise(BinaryKind.NE, a, b, node);
+		});
+	}
+
+	/** A bool tile operand, or a Python bool as a rank-0 one. */
+	private TileValue boolTile(String what, Operand o, EObject node) throws LoweringException {
+		if (o instanceof TileV t && t.value().type().dtype() == DType.BOOL) {
+			return t.value();
+		}
+		if (o instanceof Num n && n.integer() && (n.value() == 0 || n.value() == 1)) {
+			return full(n.value(), DType.BOOL, 0);
+		}
+		throw unsupported("'" + what + "' on " + describe(o) + " (a bool tile, such as cols < N, is expected)", node);
+	}
+
+	/**
+	 * Python's {@code //} (or {@code %} when {@code remainder}) on tiles of one dtype: the quotient
+	 * rounds toward negative infinity and the remainder takes the divisor's sign. Division by zero is
+	 * undefined. Built from the Tile IR's elementwise ops (it has no floor or remainder of its own).
+	 */
+	private TileValue floorDivide(boolean remainder, TileValue a, TileValue b, EObject node) throws LoweringException {
+		DType dtype = a.type().dtype();
+		int rank = a.type().rank();
+		if (dtype.isFloat()) {
+			TileValue q = roundToInteger(elementwise(BinaryKind.DIV, a, b, node), false, node);
+			return remainder ? elementwise(BinaryKind.SUB, a, elementwise(BinaryKind.MUL, q, b, node), node) : q;
+		}
+		// Integer division truncates toward zero: one step down where the remainder's sign differs from the divisor's.
+		TileValue q = elementwise(BinaryKind.DIV, a, b, node);
+		TileValue r = elementwise(BinaryKind.SUB, a, elementwise(BinaryKind.MUL, q, b, node), node);
+		TileValue zero = full(0, dtype, rank);
+		TileValue inexact = elementwise(BinaryKind.NE, r, zero, node);
+		TileValue signsDiffer = elementwise(BinaryKind.NE, elementwise(BinaryKind.LT, r, zero, node), elementwise(BinaryKind.LT, b, zero, node), node);
+		TileValue adjust = select(inexact, signsDiffer, inexact, node);
+		if (remainder) {
+			return select(adjust, elementwise(BinaryKind.ADD, r, b, node), r, node);
+		}
+		return select(adjust, elementwise(BinaryKind.SUB, q, full(1, dtype, rank), node), q, node);
+	}
+
+	/**
+	 * floor (or ceil when {@code up}) of a float tile from casts: truncate through i64, then step
+	 * toward -inf (+inf) where that moved the wrong way. Past 2^52 every float is an integer already,
+	 * and infinities and NaN pass through unchanged. An int tile is returned as it is.
+	 */
+	private TileValue roundToInteger(TileValue x, boolean up, EObject node) throws LoweringException {
+		DType dtype = x.type().dtype();
+		if (!dtype.isFloat()) {
+			return x;
+		}
+		int rank = x.type().rank();
+		TileValue truncated = castTo(castTo(x, DType.I64), dtype);
+		TileValue one = full(1, dtype, rank);
+		TileValue rounded = up
+				? select(elementwise(BinaryKind.LT, truncated, x, node), elementwise(BinaryKind.ADD, truncated, one, node), truncated, node)
+				: select(elementwise(BinaryKind.GT, truncated, x, node), elementwise(BinaryKind.SUB, truncated, one, node), truncated, node);
+		TileValue magnitude = def(new Stmt.Unary(UnaryKind.ABS, fresh(x.type()), x, at));
+		TileValue small = elementwise(BinaryKind.LT, magnitude, full(0x1p52, dtype, rank), node);
+		return select(small, rounded, x, node);
 	}
 
 	/** Two tiles of different ranks or dtypes made elementwise-compatible, then combined. */
@@ -1413,50 +1602,94 @@ public final class KernelLowering {
 					default -> throw unsupported("tile.cast of " + describe(x), c);
 				};
 			}
-			case "exp", "rsqrt", "sqrt": {
-				UnaryKind kind = UnaryKind.valueOf(op.toUpperCase(Locale.ROOT));
+			case "exp", "exp2", "log", "log2", "rsqrt", "sqrt", "sigmoid", "tanh", "abs", "floor", "ceil": {
 				Operand x = expr(required(args, "x", c), env);
 				at = here;
-				return switch (x) {
-					case TileV t -> new TileV(def(new Stmt.Unary(kind, fresh(t.value().type()), t.value(), here)));
-					case Num n -> new Num(switch (kind) {
-						case EXP -> Math.exp(n.value());
-						case SQRT -> Math.sqrt(n.value());
-						default -> 1 / Math.sqrt(n.value());
-					}, false);
-					case FloatScalar f -> new FloatScalar(def(new Stmt.Unary(kind, fresh(f.value().type()), f.value(), here)));
-					case IntIdx i -> {
-						TileValue v = toTile(i, DType.F64, 0, c);
-						yield new FloatScalar(def(new Stmt.Unary(kind, fresh(v.type()), v, here)));
-					}
-					default -> throw unsupported("tile." + op + " of " + describe(x), c);
-				};
+				return math(op, x, c);
 			}
-			case "max": {
+			case "max", "min": {
 				Operand x = expr(required(args, "x", c), env);
 				Operand other = optional(args, "other", env);
 				Integer axis = intArg(args, "axis", env);
 				at = here;
 				if (other != null && axis != null) {
-					throw new LoweringException("tile.max takes a second operand or axis=, not both", here);
+					throw new LoweringException("tile." + op + " takes a second operand or axis=, not both", here);
 				}
 				if (other != null) {
 					if (!(x instanceof TileV) && !(other instanceof TileV)) {
-						throw unsupported("tile.max of two scalars", c);
+						throw unsupported("tile." + op + " of two scalars", c);
 					}
-					DType dtype = x instanceof TileV a && other instanceof TileV b
-							? DType.promote(a.value().type().dtype(), b.value().type().dtype())
-							: x instanceof TileV a ? a.value().type().dtype() : ((TileV) other).value().type().dtype();
-					int rank = Math.max(x instanceof TileV a ? a.value().type().rank() : 0, other instanceof TileV b ? b.value().type().rank() : 0);
-					return new TileV(elementwise(BinaryKind.MAX, toTile(x, dtype, rank, c), toTile(other, dtype, rank, c), c));
+					return elementwiseCall(op.equals("max") ? BinaryKind.MAX : BinaryKind.MIN, x, other, c);
 				}
 				if (axis == null) {
-					throw new LoweringException("tile.max needs axis= (a reduction) or a second tile (the elementwise maximum)", here);
+					throw new LoweringException("tile." + op + " needs axis= (a reduction) or a second tile (the elementwise " + op + "imum)", here);
 				}
 				if (!(x instanceof TileV t)) {
-					throw unsupported("tile.max of " + describe(x), c);
+					throw unsupported("tile." + op + " of " + describe(x), c);
 				}
-				return new TileV(reduce(ReduceKind.MAX, t.value(), axis, c));
+				return new TileV(reduce(op.equals("max") ? ReduceKind.MAX : ReduceKind.MIN, t.value(), axis, c));
+			}
+			case "maximum", "minimum", "pow": {
+				Operand a = expr(required(args, "a", c), env);
+				Operand b = expr(required(args, "b", c), env);
+				at = here;
+				return elementwiseCall(op.equals("maximum") ? BinaryKind.MAX : op.equals("minimum") ? BinaryKind.MIN : BinaryKind.POW, a, b, c);
+			}
+			case "fma": {
+				Operand a = expr(required(args, "a", c), env);
+				Operand b = expr(required(args, "b", c), env);
+				Operand addend = expr(required(args, "c", c), env);
+				at = here;
+				return binary("+", binary("*", a, b, c), addend, c);
+			}
+			case "where": {
+				Operand cond = expr(required(args, "condition", c), env);
+				Operand a = expr(required(args, "a", c), env);
+				Operand b = expr(required(args, "b", c), env);
+				at = here;
+				return where(cond, a, b, c);
+			}
+			case "arange":
+				return arange(args, c, env);
+			case "num_programs": {
+				Operand axis = optional(args, "axis", env);
+				if (axis == null) {
+					axis = new Num(0, true);
+				}
+				if (!(axis instanceof Num n) || !n.integer() || n.value() < 0 || n.value() > 2) {
+					throw new LoweringException("tile.num_programs(axis) takes a literal axis 0, 1 or 2", here);
+				}
+				int g = (int) n.value();
+				numProgramsUsed = true;
+				if (knownGrid == null) {
+					return new IntIdx(Index.of(1)); // a stand-in until the grid is known (see lower)
+				}
+				return g < knownGrid.size() ? new IntIdx(knownGrid.get(g)) : new Num(1, true);
+			}
+			case "reshape": {
+				TileValue x = tileArg(args, "x", c, env);
+				List<Integer> shape = reshapeTarget(x, args, c, env);
+				at = here;
+				return new TileV(shape.equals(x.type().shape()) ? x : def(new Stmt.Reshape(fresh(x.type().withShape(shape)), x, here)));
+			}
+			case "expand_dims": {
+				TileValue x = tileArg(args, "x", c, env);
+				Integer axis = intArg(args, "axis", env);
+				int rank = x.type().rank() + 1;
+				if (axis == null || axis < -rank || axis >= rank) {
+					throw new LoweringException("tile.expand_dims needs a compile-time axis in " + -rank + " .. " + (rank - 1) + " for " + x.type(),
+							Ranges.of(args.getOrDefault("axis", c)));
+				}
+				List<Integer> shape = new ArrayList<>(x.type().shape());
+				shape.add(axis < 0 ? axis + rank : axis, 1);
+				at = here;
+				return new TileV(def(new Stmt.Reshape(fresh(x.type().withShape(shape)), x, here)));
+			}
+			case "broadcast_to": {
+				TileValue x = tileArg(args, "x", c, env);
+				List<Integer> shape = shapeArg(args, c, env);
+				at = here;
+				return new TileV(broadcastTo(x, shape, c));
 			}
 			case "sum": {
 				TileValue x = tileArg(args, "x", c, env);
@@ -1476,6 +1709,187 @@ public final class KernelLowering {
 			default:
 				throw unsupported("tile." + op, c);
 		}
+	}
+
+	// ------------------------------------------------------------------ elementwise math, where, index tiles
+
+	/**
+	 * {@code tile.exp/log/...(x)}: numbers fold at compile time; tiles and run-time scalars become
+	 * Tile IR math. abs, floor and ceil keep the dtype; the others compute in floats (an int tile in f32).
+	 */
+	private Operand math(String op, Operand x, Call c) throws LoweringException {
+		switch (x) {
+			case Num n -> {
+				double v = n.value();
+				boolean keepsInt = n.integer() && (op.equals("abs") || op.equals("floor") || op.equals("ceil"));
+				return new Num(switch (op) {
+					case "exp" -> Math.exp(v);
+					case "exp2" -> Math.pow(2, v);
+					case "log" -> Math.log(v);
+					case "log2" -> Math.log(v) / Math.log(2);
+					case "sqrt" -> Math.sqrt(v);
+					case "rsqrt" -> 1 / Math.sqrt(v);
+					case "sigmoid" -> 1 / (1 + Math.exp(-v));
+					case "tanh" -> Math.tanh(v);
+					case "abs" -> Math.abs(v);
+					case "floor" -> Math.floor(v);
+					default -> Math.ceil(v);
+				}, keepsInt);
+			}
+			case TileV t -> {
+				return new TileV(mathTile(op, t.value(), c));
+			}
+			case FloatScalar f -> {
+				return new FloatScalar(mathTile(op, f.value(), c));
+			}
+			case IntIdx i -> {
+				switch (op) {
+					case "floor", "ceil":
+						return i;
+					case "abs":
+						return new IntIdx(new Index.Binary(Index.Operator.MAX, i.index(), new Index.Binary(Index.Operator.SUB, Index.of(0), i.index())));
+					default:
+						return new FloatScalar(mathTile(op, toTile(i, DType.F64, 0, c), c));
+				}
+			}
+			default -> throw unsupported("tile." + op + " of " + describe(x), c);
+		}
+	}
+
+	private static final double LN2 = Math.log(2);
+
+	private TileValue mathTile(String op, TileValue x, EObject node) throws LoweringException {
+		DType dtype = x.type().dtype();
+		int rank = x.type().rank();
+		switch (op) {
+			case "floor":
+				return roundToInteger(x, false, node);
+			case "ceil":
+				return roundToInteger(x, true, node);
+			case "abs":
+				if (dtype.isFloat()) {
+					return def(new Stmt.Unary(UnaryKind.ABS, fresh(x.type()), x, at));
+				}
+				// Integer abs as a select: the GPU backend's unary math is for floats.
+				TileValue zero = full(0, dtype, rank);
+				return select(elementwise(BinaryKind.LT, x, zero, node), elementwise(BinaryKind.SUB, zero, x, node), x, node);
+			default:
+				break;
+		}
+		TileValue v = castTo(x, dtype.isFloat() ? dtype : DType.F32);
+		return switch (op) {
+			// The Tile IR has natural exp and log only: 2^x = e^(x ln 2), log2 x = ln x / ln 2.
+			case "exp2" -> {
+				TileValue scaled = elementwise(BinaryKind.MUL, v, full(LN2, v.type().dtype(), rank), node);
+				yield def(new Stmt.Unary(UnaryKind.EXP, fresh(v.type()), scaled, at));
+			}
+			case "log2" -> elementwise(BinaryKind.MUL, def(new Stmt.Unary(UnaryKind.LOG, fresh(v.type()), v, at)), full(1 / LN2, v.type().dtype(), rank), node);
+			default -> def(new Stmt.Unary(UnaryKind.valueOf(op.toUpperCase(Locale.ROOT)), fresh(v.type()), v, at));
+		};
+	}
+
+	/** A two-operand elementwise builtin (maximum, minimum, pow): folded for numbers, f64 for run-time scalars. */
+	private Operand elementwiseCall(BinaryKind kind, Operand a, Operand b, Call c) throws LoweringException {
+		if (!(a instanceof TileV || isScalar(a)) || !(b instanceof TileV || isScalar(b))) {
+			throw unsupported(kind.mnemonic() + " of " + describe(a) + " and " + describe(b), c);
+		}
+		if (a instanceof Num x && b instanceof Num y) {
+			return new Num(Elementwise.binary(kind, x.value(), y.value()), x.integer() && y.integer() && kind != BinaryKind.POW);
+		}
+		if (!(a instanceof TileV) && !(b instanceof TileV)) {
+			TileValue x = toTile(a, DType.F64, 0, c);
+			TileValue y = toTile(b, DType.F64, 0, c);
+			return new FloatScalar(def(new Stmt.Binary(kind, fresh(List.of(), DType.F64), x, y, at)));
+		}
+		DType dtype = meetDtype(a, b);
+		int rank = Math.max(rankOf(a), rankOf(b));
+		return new TileV(elementwise(kind, toTile(a, dtype, rank, c), toTile(b, dtype, rank, c), c));
+	}
+
+	/** {@code tile.where(cond, a, b)}: a select; two numbers meet in f32 (a float among them) or i32, as the type checker says. */
+	private Operand where(Operand cond, Operand a, Operand b, Call c) throws LoweringException {
+		if (!(a instanceof TileV || isScalar(a)) || !(b instanceof TileV || isScalar(b))) {
+			throw unsupported("tile.where of " + describe(a) + " and " + describe(b), c);
+		}
+		TileValue condition = boolTile("tile.where", cond, c);
+		DType dtype = a instanceof TileV || b instanceof TileV ? meetDtype(a, b) : isFloatNumber(a) || isFloatNumber(b) ? DType.F32 : DType.I32;
+		int rank = Math.max(condition.type().rank(), Math.max(rankOf(a), rankOf(b)));
+		return new TileV(select(withRank(condition, rank), toTile(a, dtype, rank, c), toTile(b, dtype, rank, c), c));
+	}
+
+	/** {@code tile.arange(n)} or {@code tile.arange(start, end)}: an i32 iota of compile-time length. */
+	private Operand arange(Map<String, Expression> args, Call c, Map<String, Operand> env) throws LoweringException {
+		Expression firstExpr = required(args, "start", c);
+		Operand first = expr(firstExpr, env);
+		Operand second = optional(args, "end", env);
+		Expression endExpr = second == null ? firstExpr : args.get("end");
+		Operand end = second == null ? first : second;
+		Operand start = second == null ? new Num(0, true) : first;
+		for (Operand o : List.of(start, end)) {
+			if (!(o instanceof Num n) || !n.integer()) {
+				throw new LoweringException("tile.arange needs compile-time ints (literals or schedule fields such as T.n), got " + describe(o)
+						+ " (for run-time offsets add them: pid * T.n + tile.arange(T.n))", Ranges.of(o == end ? endExpr : firstExpr));
+			}
+		}
+		long from = (long) ((Num) start).value();
+		long n = (long) ((Num) end).value() - from;
+		if (n < 1 || n > Integer.MAX_VALUE) {
+			throw new LoweringException("tile.arange: the range " + from + " .. " + (from + n) + " has no elements", Ranges.of(c));
+		}
+		at = Ranges.of(c);
+		return new TileV(def(new Stmt.Iota(fresh(List.of((int) n), DType.I32), 0, Index.of(from), at)));
+	}
+
+	/** The new shape of tile.reshape: compile-time sizes, one of them possibly -1, with x's element count. */
+	private List<Integer> reshapeTarget(TileValue x, Map<String, Expression> args, Call c, Map<String, Operand> env) throws LoweringException {
+		Expression e = required(args, "shape", c);
+		Operand o = expr(e, env);
+		List<Integer> shape = new ArrayList<>();
+		int inferred = -1;
+		long known = 1;
+		for (Operand item : o instanceof Tup t ? t.elements() : List.of(o)) {
+			if (!(item instanceof Num n) || !n.integer() || (n.value() < 1 && n.value() != -1)) {
+				throw new LoweringException("tile.reshape needs compile-time sizes (positive ints, or one -1), got " + describe(item), Ranges.of(e));
+			}
+			if (n.value() == -1) {
+				if (inferred >= 0) {
+					throw new LoweringException("tile.reshape: only one size can be -1", Ranges.of(e));
+				}
+				inferred = shape.size();
+			} else {
+				known *= (long) n.value();
+			}
+			shape.add((int) n.value());
+		}
+		long count = x.type().shape().stream().mapToLong(Integer::longValue).reduce(1, (p, q) -> p * q);
+		if (inferred >= 0 && known > 0 && count % known == 0) {
+			shape.set(inferred, (int) (count / known));
+			known = count;
+		}
+		if (known != count) {
+			throw new LoweringException("tile.reshape: " + x.type() + " has " + count + " elements, the shape " + shape + " does not", Ranges.of(e));
+		}
+		return shape;
+	}
+
+	/** x repeated along its size-1 and missing leading axes: a select whose condition is all True. */
+	private TileValue broadcastTo(TileValue x, List<Integer> shape, Call c) throws LoweringException {
+		int rank = shape.size();
+		if (x.type().rank() > rank) {
+			throw new LoweringException("tile.broadcast_to: " + x.type() + " has more axes than the shape " + shape, Ranges.of(c));
+		}
+		TileValue v = withRank(x, rank);
+		for (int i = 0; i < rank; i++) {
+			int size = v.type().shape().get(i);
+			if (size != 1 && size != shape.get(i)) {
+				throw new LoweringException("tile.broadcast_to: " + x.type() + " does not broadcast to " + shape, Ranges.of(c));
+			}
+		}
+		if (v.type().shape().equals(shape)) {
+			return v;
+		}
+		TileValue all = def(new Stmt.Full(fresh(shape, DType.BOOL), 1, at));
+		return select(all, v, v, c);
 	}
 
 	/** Reduces {@code axis} (negative from the end) and drops it: a reduce keeping it, then a reshape. */
@@ -1620,9 +2034,13 @@ public final class KernelLowering {
 		intArg(args, "vector", env); // access hints of the GPU backend; the semantics do not depend on them
 		intArg(args, "prefetch", env);
 		Operand fill = optional(args, "fill", env);
+		Operand mask = optional(args, "mask", env);
 		SourceRange here = Ranges.of(c);
 		at = here;
 		if (src instanceof Shared s) {
+			if (mask != null) {
+				throw unsupported("mask= on a load from a shared buffer (use tile.where on the loaded tile)", args.get("mask"));
+			}
 			if (index != null) {
 				throw unsupported("a block index into a shared buffer (it is loaded whole)", args.get("index"));
 			}
@@ -1666,7 +2084,23 @@ public final class KernelLowering {
 		Access access = access(p, index, shape, false, c);
 		loadedAt.putIfAbsent(p.name(), here);
 		checkInPlace(p.name(), here);
-		return new TileV(def(new Stmt.Load(fresh(shape, p.dtype()), p.name(), access, other, here)));
+		TileValue loaded = def(new Stmt.Load(fresh(shape, p.dtype()), p.name(), access, other, here));
+		if (mask == null) {
+			return new TileV(loaded);
+		}
+		// The load reads every in-bounds element; where the mask is False the fill replaces it.
+		TileValue m = boolTile("mask=", mask, args.get("mask"));
+		if (m.type().rank() > shape.size()) {
+			throw new LoweringException("the mask " + m.type() + " has more axes than the loaded tile " + loaded.type(), Ranges.of(args.get("mask")));
+		}
+		m = withRank(m, shape.size());
+		for (int i = 0; i < shape.size(); i++) {
+			int size = m.type().shape().get(i);
+			if (size != 1 && size != shape.get(i)) {
+				throw new LoweringException("the mask " + m.type() + " does not broadcast to the loaded tile " + loaded.type(), Ranges.of(args.get("mask")));
+			}
+		}
+		return new TileV(select(m, loaded, full(other, p.dtype(), shape.size()), c));
 	}
 
 	private void store(Map<String, Expression> args, Call c, Map<String, Operand> env) throws LoweringException {
@@ -1676,6 +2110,10 @@ public final class KernelLowering {
 		Operand index = optional(args, "index", env);
 		SourceRange here = Ranges.of(c);
 		at = here;
+		if (args.get("mask") != null && optional(args, "mask", env) != null) {
+			throw new LoweringException("tile.store(mask=) is not supported yet: the Tile IR's store has no element mask. Elements past the edges of "
+					+ "the destination are never written, so an edge mask such as cols < N can be left out", Ranges.of(args.get("mask")));
+		}
 		if (!(value instanceof TileV t)) {
 			throw unsupported("storing " + describe(value) + " (tile.store takes a tile)", args.get("value"));
 		}

@@ -45,6 +45,35 @@ public sealed interface Layout {
 	}
 
 	/**
+	 * The accumulator of a tensor-core dot (mma.sync m16n8k16, sm_80+): each warp owns a block of
+	 * 16x8 instruction tiles, the warps laid out {@code warps} = [along m, along n] over the result
+	 * (warp id = m index * warps[1] + n index). Which thread holds which element is the instruction's
+	 * fragment layout (PTX ISA, "Matrix Fragments for mma.m16n8k16"); see the GPU backend's ThreadMap.
+	 */
+	record Mma(List<Integer> warps) implements Layout {
+		public Mma {
+			warps = List.copyOf(warps);
+		}
+
+		@Override
+		public String toString() {
+			return "mma m16n8k16, warps " + warps;
+		}
+	}
+
+	/**
+	 * An operand of a tensor-core dot in the registers the instruction reads: {@code operand} 0 is
+	 * A (m x k, held by every warp of a row of {@code parent}'s warps), 1 is B (k x n, held by every
+	 * warp of a column); ldmatrix fills them from shared memory.
+	 */
+	record DotOperand(int operand, Mma parent) implements Layout {
+		@Override
+		public String toString() {
+			return "dot_operand " + (operand == 0 ? "a" : "b") + " of " + parent;
+		}
+	}
+
+	/**
 	 * A shared tile stored row-major along {@code order} ({@code order[0]} the contiguous axis), with
 	 * the XOR swizzle of the contiguous axis that spreads a column of rows over the banks: in row r,
 	 * the group of {@code vector} elements g moves to group {@code g ^ ((r / perPhase) % maxPhase)}.

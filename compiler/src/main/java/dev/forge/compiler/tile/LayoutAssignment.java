@@ -23,7 +23,7 @@ public final class LayoutAssignment {
 	public static TileFunction apply(TileFunction f, Target target) {
 		List<Kernel> kernels = new ArrayList<>();
 		for (Kernel k : f.kernels()) {
-			kernels.add(target.isGpu() ? distribute(k, target) : k.withThreads(Threads.ONE));
+			kernels.add(target.isGpu() ? distribute(TensorCoreOperands.apply(k, target), target) : k.withThreads(Threads.ONE));
 		}
 		return new TileFunction(f.name(), f.buffers(), kernels);
 	}
@@ -38,7 +38,67 @@ public final class LayoutAssignment {
 				layouts.put(v.id(), layout(v.type(), warps, lanes, k.threads().vector(), k.threads().swizzle(), bankRowBytes));
 			}
 		}
+		tensorCoreLayouts(k, warps, target, layouts);
 		return k.withThreads(new Threads(warps, lanes, k.threads().vector(), k.threads().swizzle(), layouts));
+	}
+
+	/**
+	 * Dots that run on tensor cores: the accumulator, the result and every value a loop carries
+	 * into or out of them get the instruction's accumulator layout (so that a k-loop's accumulator
+	 * stays in it), the operands the fragment layouts ldmatrix fills.
+	 */
+	private static void tensorCoreLayouts(Kernel k, int warps, Target target, Map<Integer, Layout> layouts) {
+		Map<Integer, Integer> parent = new HashMap<>();
+		List<Stmt> all = Stmt.flatten(k.body());
+		for (Stmt s : all) {
+			if (s instanceof Stmt.For f) {
+				for (int i = 0; i < f.carried().size(); i++) {
+					union(parent, f.carried().get(i).id(), f.inits().get(i).id());
+					union(parent, f.carried().get(i).id(), f.yielded().get(i).id());
+					union(parent, f.carried().get(i).id(), f.results().get(i).id());
+				}
+			} else if (s instanceof Stmt.Dot d) {
+				union(parent, d.result().id(), d.acc().id());
+			}
+		}
+		for (Stmt s : all) {
+			if (!(s instanceof Stmt.Dot d)) {
+				continue;
+			}
+			List<Integer> split = TensorCoreOperands.mmaWarps(d, warps, target);
+			if (split == null) {
+				continue;
+			}
+			Layout.Mma mma = new Layout.Mma(split);
+			int root = find(parent, d.result().id());
+			for (Stmt t : all) {
+				for (TileValue v : Stmt.defined(t)) {
+					if (find(parent, v.id()) == root && v.type().shape().equals(d.result().type().shape())
+							&& v.type().space() == TileType.Space.REGISTERS) {
+						layouts.put(v.id(), mma);
+					}
+				}
+			}
+			layouts.put(d.a().id(), new Layout.DotOperand(0, mma));
+			layouts.put(d.b().id(), new Layout.DotOperand(1, mma));
+		}
+	}
+
+	private static int find(Map<Integer, Integer> parent, int x) {
+		int p = parent.getOrDefault(x, x);
+		if (p == x) {
+			return x;
+		}
+		int root = find(parent, p);
+		parent.put(x, root);
+		return root;
+	}
+
+	private static void union(Map<Integer, Integer> parent, int a, int b) {
+		int ra = find(parent, a), rb = find(parent, b);
+		if (ra != rb) {
+			parent.put(ra, rb);
+		}
 	}
 
 	/**

@@ -126,6 +126,45 @@ public final class LayoutMap {
 		return worst;
 	}
 
+	/**
+	 * The wavefronts of the worst 8x8 matrix an ldmatrix reads into operand layout {@code op} from a
+	 * shared tile of {@code shape} in layout {@code shared} (16-bit elements): eight 16-byte rows at
+	 * once, the rows along the non-contiguous axis, matrix j of a block at (+8 (j & 1), +8 (j >> 1))
+	 * (A: rows of m, then k; B: k, then n). 1 means the eight rows fall in distinct banks.
+	 */
+	public static int ldmatrixWavefronts(Layout.DotOperand op, Layout.Swizzled shared, List<Integer> shape, int banks, int bankWidth) {
+		int kAxis = op.operand() == 0 ? 1 : 0;
+		int outerAxis = 1 - kAxis;
+		int rowAxis = shared.order().get(1);
+		int outerStep = op.operand() == 0 ? 16 : 8;
+		int worst = 1;
+		for (int outer = 0; outer + outerStep <= shape.get(outerAxis); outer += outerStep) {
+			for (int k = 0; k + 16 <= shape.get(kAxis); k += 16) {
+				for (int j = 0; j < 4; j++) {
+					int outerOff = 8 * (op.operand() == 0 ? j & 1 : j >> 1);
+					int kOff = 8 * (op.operand() == 0 ? j >> 1 : j & 1);
+					if (outerOff >= outerStep) {
+						continue;
+					}
+					Map<Integer, Set<Long>> wordsPerBank = new HashMap<>();
+					for (int row = 0; row < 8; row++) {
+						int[] at = new int[2];
+						at[outerAxis] = outer + outerOff + (rowAxis == outerAxis ? row : 0);
+						at[kAxis] = k + kOff + (rowAxis == kAxis ? row : 0);
+						long byteAddress = offset(shared, shape, at) * 2;
+						for (long word = byteAddress / bankWidth; word < (byteAddress + 16) / bankWidth; word++) {
+							wordsPerBank.computeIfAbsent((int) (word % banks), b -> new HashSet<>()).add(word);
+						}
+					}
+					for (Set<Long> words : wordsPerBank.values()) {
+						worst = Math.max(worst, words.size());
+					}
+				}
+			}
+		}
+		return worst;
+	}
+
 	private static int[] delinearize(int id, List<Integer> sizes, List<Integer> order) {
 		int[] at = new int[sizes.size()];
 		for (int d : order) {

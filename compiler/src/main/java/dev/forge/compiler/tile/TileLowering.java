@@ -141,8 +141,10 @@ public final class TileLowering {
 				case ROW_REDUCTION -> rowReduction(y);
 				case ELEMENTWISE, COPY -> elementwise(y);
 			}
+			// A matmul's operand tiles in shared memory are XOR-swizzled: the rows a tensor core's ldmatrix reads at once then fall in distinct banks.
+			String swizzle = group.kind() == KernelGroup.Kind.MATMUL ? "xor" : "none";
 			return new Kernel(group.name(), new ArrayList<>(args.values()), grid, wrapSequential(bodies.pop(), rangeOf(y)),
-					group.tiling().toString(), rangeOf(y), Threads.requested(group.tiling().warps(), group.tiling().vector(), "none"));
+					group.tiling().toString(), rangeOf(y), Threads.requested(group.tiling().warps(), group.tiling().vector(), swizzle));
 		}
 
 		private void elementwise(Value y) throws LoweringException {

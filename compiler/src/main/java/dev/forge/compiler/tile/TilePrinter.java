@@ -70,8 +70,15 @@ public final class TilePrinter {
 		for (Stmt s : Stmt.flatten(k.body())) {
 			if (s instanceof Stmt.Def d && threads.of(d.result()) != null && !layoutNames.containsKey(threads.of(d.result()))) {
 				Layout l = threads.of(d.result());
-				long sameKind = layoutNames.keySet().stream().filter(x -> x.getClass() == l.getClass()).count();
-				String name = "#" + (l instanceof Layout.Swizzled ? "S" : l instanceof Layout.Replicated ? "R" : "L") + sameKind;
+				String prefix = "#" + switch (l) {
+					case Layout.Swizzled x -> "S";
+					case Layout.Replicated x -> "R";
+					case Layout.Mma x -> "M";
+					case Layout.DotOperand x -> x.operand() == 0 ? "A" : "B";
+					case Layout.Blocked x -> "L";
+				};
+				long sameKind = layoutNames.values().stream().filter(x -> x.startsWith(prefix)).count();
+				String name = prefix + sameKind;
 				layoutNames.put(l, name);
 				out.append(indent).append("  ").append(name).append(" = ").append(l).append('\n');
 			}

@@ -131,6 +131,10 @@ public final class TileVerifier {
 					problem(where + "layout " + b + " gives a thread no elements");
 				}
 			}
+			case Layout.Mma m -> tensorCore(where, type, m, t, 16 * m.warps().get(0), 8 * m.warps().get(1));
+			// A: [m, k] split along m; B: [k, n] split along n (every warp of the other axis holds a copy).
+			case Layout.DotOperand o when o.operand() == 0 -> tensorCore(where, type, o.parent(), t, 16 * o.parent().warps().get(0), 16);
+			case Layout.DotOperand o -> tensorCore(where, type, o.parent(), t, 16, 8 * o.parent().warps().get(1));
 			case Layout.Swizzled sw -> {
 				if (type.space() != TileType.Space.SHARED) {
 					problem(where + "a swizzled layout is for shared tiles");
@@ -143,6 +147,18 @@ public final class TileVerifier {
 					problem(where + "swizzle " + sw + " does not stay within a row of " + type.shape().get(sw.order().get(0)));
 				}
 			}
+		}
+	}
+
+	/** A register tile in a tensor-core layout: 2-D, its extents multiples of what the warps' instruction tiles cover. */
+	private void tensorCore(String where, TileType type, Layout.Mma m, Threads t, int unit0, int unit1) {
+		List<Integer> sh = type.shape();
+		if (type.space() != TileType.Space.REGISTERS || sh.size() != 2 || m.warps().size() != 2) {
+			problem(where + "a tensor-core layout is for 2-D register tiles");
+		} else if (m.warps().get(0) * m.warps().get(1) != t.warps()) {
+			problem(where + "layout " + m + " does not spread over the kernel's " + t.warps() + " warps");
+		} else if (sh.get(0) % unit0 != 0 || sh.get(1) % unit1 != 0) {
+			problem(where + "layout " + m + " needs extents that are multiples of " + unit0 + " x " + unit1);
 		}
 	}
 

@@ -74,10 +74,13 @@ class GpuTileGoldenTest {
 					boolean toShared = c.result().type().space() == TileType.Space.SHARED;
 					TileValue reg = toShared ? c.x() : c.result();
 					TileValue shared = toShared ? c.result() : c.x();
-					int ways = LayoutMap.wavefronts((Layout.Blocked) k.threads().of(reg), (Layout.Swizzled) k.threads().of(shared),
-							shared.type().shape(), shared.type().dtype().bits() / 8, H100.sharedMemoryBanks(), H100.sharedMemoryBankWidth());
+					Layout.Swizzled sharedLayout = (Layout.Swizzled) k.threads().of(shared);
+					int ways = k.threads().of(reg) instanceof Layout.DotOperand op
+							? LayoutMap.ldmatrixWavefronts(op, sharedLayout, shared.type().shape(), H100.sharedMemoryBanks(), H100.sharedMemoryBankWidth())
+							: LayoutMap.wavefronts((Layout.Blocked) k.threads().of(reg), sharedLayout, shared.type().shape(),
+									shared.type().dtype().bits() / 8, H100.sharedMemoryBanks(), H100.sharedMemoryBankWidth());
 					out.append("# @").append(k.name()).append(' ').append(c.result()).append(" = copy ").append(c.x())
-							.append(toShared ? " (registers -> shared)" : " (shared -> registers)").append(": ").append(ways)
+							.append(toShared ? " (registers -> shared)" : k.threads().of(reg) instanceof Layout.DotOperand ? " (shared -> registers, ldmatrix)" : " (shared -> registers)").append(": ").append(ways)
 							.append(ways == 1 ? " wavefront per access, conflict-free\n" : "-way bank conflict\n");
 				}
 			}

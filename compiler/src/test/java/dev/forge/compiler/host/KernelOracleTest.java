@@ -1,0 +1,193 @@
+package dev.forge.compiler.host;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.IntToDoubleFunction;
+
+import org.junit.jupiter.api.Test;
+
+import dev.forge.compiler.graph.Forge;
+import dev.forge.compiler.graph.LoweringException;
+import dev.forge.compiler.interp.NdArray;
+import dev.forge.compiler.kernel.KernelLowering;
+import dev.forge.compiler.tile.TileFunction;
+import dev.forge.targets.Targets;
+import dev.forge.types.DType;
+
+/**
+ * Kernels written with the kernel layer's index tiles, masks and tile.where (issue 10), compiled for
+ * the host and run through the JIT, against plain Java computations of the same math in f64 (an
+ * oracle that shares nothing with the compiler), and against the Tile IR interpreter. Sizes cross
+ * the block edges: a row of 37 in blocks of 64, of 100 in two blocks, of 1.
+ */
+class KernelOracleTest {
+
+	private static TileFunction lower(Path file, String kernel, String replace, String with) throws IOException {
+		String source = Files.readString(file);
+		if (replace != null) {
+			assertTrue(source.contains(replace), () -> file + " no longer contains " + replace);
+			source = source.replace(replace, with);
+		}
+		Forge.Checked checked = Forge.check(file.getFileName().toString(), source);
+		try {
+			return KernelLowering.lower(checked.function(kernel), checked.types(), Targets.builtin().get("host"));
+		} catch (LoweringException e) {
+			throw new AssertionError(kernel + ": " + e.located(), e);
+		}
+	}
+
+	private static final Path SAMPLE = Path.of("../samples/layernorm_kernel.forge");
+	private static final Path KERNELS = Path.of("src/test/resources/kernel");
+
+	/** Layer norm of each row in f64: the two-pass mean and (biased) variance, then the affine map. */
+	private static double[] layerNorm(NdArray x, NdArray w, NdArray b, int rows, int width, double eps) {
+		double[] y = new double[rows * width];
+		for (int r = 0; r < rows; r++) {
+			double mean = 0;
+			for (int c = 0; c < width; c++) {
+				mean += x.get(r, c);
+			}
+			mean /= width;
+			double var = 0;
+			for (int c = 0; c < width; c++) {
+				var += (x.get(r, c) - mean) * (x.get(r, c) - mean);
+			}
+			var /= width;
+			for (int c = 0; c < width; c++) {
+				y[r * width + c] = (x.get(r, c) - mean) / Math.sqrt(var + eps) * w.get(c) + b.get(c);
+			}
+		}
+		return y;
+	}
+
+	private static Map<String, double[]> runLayerNorm(TileFunction f, NdArray x, NdArray w, NdArray b, int rows, int width) {
+		Map<String, NdArray> inputs = Map.of("X", x, "W", w, "B", b, "eps", NdArray.of(new long[0], i -> 1e-5));
+		return HostCodegenTest.runHost(f, inputs, Map.of("R", (long) rows, "D", (long) width));
+	}
+
+	@Test
+	void theSampleLayerNormKernelMatchesPlainJavaOnRaggedRows() throws IOException {
+		TileFunction f = lower(SAMPLE, "layer_norm_rows", null, null);
+		Random rnd = new Random(10);
+		for (int[] rd : new int[][] { { 5, 37 }, { 3, 100 }, { 1, 1 }, { 9, 64 }, { 4, 129 } }) {
+			int rows = rd[0];
+			int width = rd[1];
+			// Rows with an offset, so that the mean is far from the zeros a ragged load pads with.
+			NdArray x = NdArray.of(new long[] { rows, width }, i -> (float) (3 + rnd.nextDouble() * 2 - 1));
+			NdArray w = HostCodegenTest.random(rnd, DType.F32, width);
+			NdArray b = HostCodegenTest.random(rnd, DType.F32, width);
+			double[] want = layerNorm(x, w, b, rows, width, 1e-5);
+			double[] host = runLayerNorm(f, x, w, b, rows, width).get("Y");
+			String where = "R=" + rows + ", D=" + width;
+			HostCodegenTest.assertClose(want, host, 2e-4, "host vs plain Java at " + where);
+			Map<String, NdArray> inputs = Map.of("X", x, "W", w, "B", b, "eps", NdArray.of(new long[0], i -> 1e-5));
+			double[] interp = HostCodegenTest.interp(f, inputs, Map.of("R", (long) rows, "D", (long) width), "Y");
+			HostCodegenTest.assertClose(want, interp, 2e-4, "interpreter vs plain Java at " + where);
+		}
+	}
+
+	@Test
+	void withoutTheWhereTheVarianceCountsThePadding() throws IOException {
+		// The bug of issue 10: after x - mean, the zero-filled columns past the row's end hold -mean.
+		TileFunction f = lower(SAMPLE, "layer_norm_rows", "tile.where(cols[None, :] < width, x - row_mean[:, None], 0.0)", "x - row_mean[:, None]");
+		Random rnd = new Random(11);
+		int rows = 2;
+		int width = 37;
+		NdArray x = NdArray.of(new long[] { rows, width }, i -> (float) (3 + rnd.nextDouble() * 2 - 1));
+		NdArray w = NdArray.of(new long[] { width }, i -> 1);
+		NdArray b = NdArray.of(new long[] { width }, i -> 0);
+		double[] want = layerNorm(x, w, b, rows, width, 1e-5);
+		double[] host = runLayerNorm(f, x, w, b, rows, width).get("Y");
+		double worst = 0;
+		for (int i = 0; i < want.length; i++) {
+			worst = Math.max(worst, Math.abs(want[i] - host[i]));
+		}
+		assertTrue(worst > 0.1, "the unmasked variance should be visibly wrong, max error " + worst);
+	}
+
+	/** Runs {@code kernel} of a test file on the host and checks its output {@code Y} element by element. */
+	private static void check(String file, String kernel, Map<String, NdArray> inputs, Map<String, Long> dims, IntToDoubleFunction want, double rel)
+			throws IOException {
+		TileFunction f = lower(KERNELS.resolve(file), kernel, null, null);
+		double[] host = HostCodegenTest.runHost(f, inputs, dims).get("Y");
+		double[] expected = new double[host.length];
+		for (int i = 0; i < expected.length; i++) {
+			expected[i] = want.applyAsDouble(i);
+		}
+		HostCodegenTest.assertClose(expected, host, rel, kernel + " on the host at " + dims);
+		HostCodegenTest.assertClose(expected, HostCodegenTest.interp(f, inputs, dims, "Y"), rel, kernel + " in the interpreter at " + dims);
+	}
+
+	@Test
+	void elementwiseMathMatchesJavaMath() throws IOException {
+		int n = 37;
+		Random rnd = new Random(12);
+		NdArray x = NdArray.of(new long[] { n }, i -> (float) (rnd.nextDouble() * 6 - 3));
+		check("tile_math.forge", "math", Map.of("X", x), Map.of("N", (long) n), i -> {
+			double v = x.flat(i);
+			double a = Math.log(Math.abs(v) + 1) + Math.log(Math.abs(v) + 1) / Math.log(2) + Math.pow(2, v);
+			double b = 1 / (1 + Math.exp(-v)) * Math.tanh(v) + Math.pow(Math.abs(v), 1.5);
+			double c = Math.floor(4 * v) + Math.ceil(4 * v) + v * v + 1;
+			return Math.max(a, b) - Math.min(b, c) + Math.min(v, 0);
+		}, 1e-5);
+	}
+
+	@Test
+	void floorDivisionAndRemainderOfIndexTilesArePythons() throws IOException {
+		int n = 37;
+		NdArray x = NdArray.of(new long[] { n }, i -> 0.25 * i);
+		check("tile_math.forge", "index_math", Map.of("X", x), Map.of("N", (long) n), i -> {
+			int lane = Math.floorMod(i, 4) - Math.floorDiv(i, 4) + Math.floorDiv(i - 7, -3) + Math.floorMod(i - 7, -3);
+			return x.flat(i) + lane + i / 2.0;
+		}, 0);
+	}
+
+	@Test
+	void minReductionReshapesBroadcastAndNumPrograms() throws IOException {
+		int rows = 7;
+		int cols = 4;
+		Random rnd = new Random(13);
+		NdArray x = HostCodegenTest.random(rnd, DType.F32, rows, cols);
+		long programs = (rows + 1) / 2;
+		check("tile_math.forge", "shapes", Map.of("X", x), Map.of("R", (long) rows, "C", (long) cols), i -> {
+			int r = i / cols;
+			double min = Double.POSITIVE_INFINITY;
+			for (int c = 0; c < cols; c++) {
+				min = Math.min(min, x.get(r, c));
+			}
+			return x.flat(i) - min + (r % 2) * (programs - 1);
+		}, 1e-6);
+	}
+
+	@Test
+	void masksCombineAndLoadsReadTheFillWhereTheyAreFalse() throws IOException {
+		int rows = 5;
+		int cols = 7;
+		Random rnd = new Random(14);
+		NdArray x = HostCodegenTest.random(rnd, DType.F32, rows, cols);
+		check("masks.forge", "masks", Map.of("X", x), Map.of("R", (long) rows, "C", (long) cols), i -> {
+			int c = i % cols;
+			boolean band = 1 <= c && c < 5;
+			boolean keep = !band ^ (c == 0);
+			double v = keep ? x.flat(i) : -1.0;
+			return v > 0.5 ? 1.0 : v;
+		}, 0);
+		check("masks.forge", "centered_sum_sq", Map.of("X", x), Map.of("R", (long) rows, "C", (long) cols), r -> {
+			double mean = 0;
+			for (int c = 0; c < cols; c++) {
+				mean += x.get(r, c);
+			}
+			mean /= cols;
+			double s = 0;
+			for (int c = 0; c < cols; c++) {
+				s += (x.get(r, c) - mean) * (x.get(r, c) - mean);
+			}
+			return s;
+		}, 1e-5);
+	}
+}
