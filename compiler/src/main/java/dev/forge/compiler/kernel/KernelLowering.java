@@ -198,7 +198,8 @@ public final class KernelLowering {
 		} catch (RuntimeException e) {
 			throw new LoweringException("internal error reading the schedule of '" + def.getName() + "': " + e, Ranges.of(def));
 		}
-		return lower(def, types, s);
+		TileFunction f = lower(def, types, s);
+		return target.isGpu() ? dev.forge.compiler.tile.KernelPipelining.apply(f, s.size("stages")) : f;
 	}
 
 	/** Lowers {@code def} with the given schedule. */
