@@ -52,7 +52,8 @@ one() { # bundle src fn dims kind: runs one job and prints its line at once (so 
 export -f one
 export results here
 # Correctness (and sanitizers) in parallel; timings alone, after the memory-bound benchmark when BENCH=1.
-grep -v ' bench$' "$jobs" | xargs -P "${PARALLEL:-6}" -L 1 bash -c 'one "$@"' _
+# SMALL_FNS=a,b limits the small-dims runs (and sanitizers) to those functions.
+grep -v ' bench$' "$jobs" | awk -v only="${SMALL_FNS:-}" 'only == "" || index("," only ",", "," $3 ",")' | xargs -P "${PARALLEL:-6}" -L 1 bash -c 'one "$@"' _
 if [ "${BENCH:-0}" = 1 ]; then
   timeout 200 python3 "$here/bench_memory_bound.py" "$main"
   [ -d "$bundles/matmul" ] && timeout 200 python3 "$here/bench_gemm.py" "$bundles/matmul"
