@@ -13,7 +13,9 @@ public final class OpKinds {
 		/** The exact GELU, x * Phi(x) with the error function. */
 		GELU,
 		/** GELU's tanh approximation, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
-		GELU_TANH, SILU, ABS;
+		GELU_TANH, SILU, ABS,
+		/** The error function (the kernel layer's tile.erf). */
+		ERF;
 
 		public String mnemonic() {
 			return name().toLowerCase(Locale.ROOT);

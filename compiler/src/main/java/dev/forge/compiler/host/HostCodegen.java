@@ -1015,6 +1015,7 @@ public final class HostCodegen {
 				case GELU -> f64 ? ir.fmul(ir.fmul(x, ir.constF(t, 0.5)),
 						ir.fadd(ir.constF(t, 1), libm("erf", ir.fmul(x, ir.constF(t, 0.70710678118654752440))))) : math.gelu(x);
 				case GELU_TANH -> f64 ? geluTanh64(x) : math.geluTanh(x);
+				case ERF -> f64 ? libm("erf", x) : math.erf(x);
 			};
 		}
 

@@ -29,6 +29,7 @@ public final class Elementwise {
 			case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
 			case RELU -> x > 0 ? x : 0.0;
 			case GELU -> 0.5 * x * (1.0 + erf(x / Math.sqrt(2.0)));
+			case ERF -> erf(x);
 			case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x)));
 			case SILU -> x / (1.0 + Math.exp(-x));
 			case ABS -> Math.abs(x);

@@ -1603,7 +1603,7 @@ public final class KernelLowering {
 					default -> throw unsupported("tile.cast of " + describe(x), c);
 				};
 			}
-			case "exp", "exp2", "log", "log2", "rsqrt", "sqrt", "sigmoid", "tanh", "abs", "floor", "ceil": {
+			case "exp", "exp2", "log", "log2", "rsqrt", "sqrt", "sigmoid", "tanh", "erf", "abs", "floor", "ceil": {
 				Operand x = expr(required(args, "x", c), env);
 				at = here;
 				return math(op, x, c);
@@ -1732,6 +1732,7 @@ public final class KernelLowering {
 					case "rsqrt" -> 1 / Math.sqrt(v);
 					case "sigmoid" -> 1 / (1 + Math.exp(-v));
 					case "tanh" -> Math.tanh(v);
+					case "erf" -> Elementwise.erf(v);
 					case "abs" -> Math.abs(v);
 					case "floor" -> Math.floor(v);
 					default -> Math.ceil(v);
