@@ -361,7 +361,10 @@ final class GpuKernelEmitter {
 				ThreadMap map = mapOf(l.result());
 				define(l.result(), new Regs(map, l.result().type().dtype(), loadOrReuse(l, map)));
 			}
-			case Stmt.Store st -> storeGlobal(st.arg(), st.access(), regs(st.value()));
+			case Stmt.Store st -> {
+				Regs value = regs(st.value());
+				storeGlobal(st.arg(), st.access(), value, st.mask() == null ? null : broadcastTo(regs(st.mask()), value.map()));
+			}
 			case Stmt.Full f -> {
 				ThreadMap map = mapOf(f.result());
 				LLVMValueRef[] r = new LLVMValueRef[map.slots()];
@@ -1437,7 +1440,8 @@ final class GpuKernelEmitter {
 		return out;
 	}
 
-	private void storeGlobal(String arg, Access access, Regs x) {
+	/** Stores x into arg; with a mask (one i1 per slot of x), element by element where it is true. */
+	private void storeGlobal(String arg, Access access, Regs x, LLVMValueRef[] mask) {
 		ThreadMap m = x.map();
 		requireWhole(m);
 		KernelArg ka = kernel.arg(arg);
@@ -1445,10 +1449,13 @@ final class GpuKernelEmitter {
 		LLVMTypeRef st = storageType(dt);
 		int bytes = storageBytes(dt);
 		LLVMValueRef base = data.get(arg);
-		for (Run run : runs(m, contiguousTileAxis(access), 16 / bytes)) {
+		for (Run run : runs(m, mask == null ? contiguousTileAxis(access) : -1, 16 / bytes)) {
 			LLVMValueRef[] idx = argIndices(arg, access, m, run.firstSlot());
 			LLVMValueRef off = offset(arg, idx);
 			LLVMValueRef own = owns(m, run.firstSlot());
+			if (mask != null) {
+				own = own == null ? mask[run.firstSlot()] : ir.and(own, mask[run.firstSlot()]);
+			}
 			LLVMValueRef[] v = new LLVMValueRef[run.length()];
 			for (int i = 0; i < v.length; i++) {
 				v[i] = toStorage(convert(x.regs()[run.firstSlot() + i * run.slotStep()], x.dtype(), dt), dt);

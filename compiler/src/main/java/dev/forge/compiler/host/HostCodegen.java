@@ -218,7 +218,7 @@ public final class HostCodegen {
 						defs.put(d.result().id(), d);
 						d.operands().forEach(v -> use(v, s));
 					}
-					case Stmt.Store st -> use(st.value(), s);
+					case Stmt.Store st -> st.operands().forEach(v -> use(v, s));
 					case Stmt.For fo -> {
 						fo.inits().forEach(v -> use(v, s));
 						analyze(fo.body());
@@ -446,9 +446,18 @@ public final class HostCodegen {
 			Arg arg = arg(st.arg());
 			Box box = box(arg, st.access(), v.shape());
 			DType dt = arg.arg().dtype();
-			ir.ifThenElse(box.full, () -> nest(v.shape(), idx -> storeMem(ir.load(elemType(v), elem(v, linear(idx, v.shape())), align(v)),
-					box.address(ir, idx), dt)), () -> ir.ifThen(box.valid, () -> nest(box.lo, box.hi,
-							idx -> storeMem(ir.load(elemType(v), elem(v, linear(idx, v.shape())), align(v)), box.address(ir, idx), dt))));
+			Tile mask = st.mask() == null ? null : tile(st.mask());
+			java.util.function.Consumer<LLVMValueRef[]> one = idx -> {
+				LLVMValueRef value = ir.load(elemType(v), elem(v, linear(idx, v.shape())), align(v));
+				if (mask == null) {
+					storeMem(value, box.address(ir, idx), dt);
+					return;
+				}
+				LLVMValueRef m = ir.load(elemType(mask), elem(mask, linear(idx, mask.shape())), align(mask));
+				LLVMValueRef on = LLVMGetIntTypeWidth(LLVMTypeOf(m)) == 1 ? m : ir.icmp(LLVMIntNE, m, LLVMConstInt(LLVMTypeOf(m), 0, 0));
+				ir.ifThen(on, () -> storeMem(value, box.address(ir, idx), dt));
+			};
+			ir.ifThenElse(box.full, () -> nest(v.shape(), one), () -> ir.ifThen(box.valid, () -> nest(box.lo, box.hi, one)));
 		}
 
 		/**

@@ -2112,14 +2112,14 @@ public final class KernelLowering {
 		Operand index = optional(args, "index", env);
 		SourceRange here = Ranges.of(c);
 		at = here;
-		if (args.get("mask") != null && optional(args, "mask", env) != null) {
-			throw new LoweringException("tile.store(mask=) is not supported yet: the Tile IR's store has no element mask. Elements past the edges of "
-					+ "the destination are never written, so an edge mask such as cols < N can be left out", Ranges.of(args.get("mask")));
-		}
+		Operand mask = args.get("mask") == null ? null : optional(args, "mask", env);
 		if (!(value instanceof TileV t)) {
 			throw unsupported("storing " + describe(value) + " (tile.store takes a tile)", args.get("value"));
 		}
 		if (dst instanceof Shared s) {
+			if (mask != null) {
+				throw unsupported("mask= on a store into a shared buffer (use tile.where on the stored tile)", args.get("mask"));
+			}
 			if (index != null) {
 				throw unsupported("a block index into a shared buffer (it is stored whole)", args.get("index"));
 			}
@@ -2146,7 +2146,25 @@ public final class KernelLowering {
 		Access access = access(p, index, v.type().shape(), true, c);
 		storedAt.putIfAbsent(p.name(), here);
 		checkInPlace(p.name(), here);
-		add(new Stmt.Store(p.name(), access, v, here));
+		TileValue m = null;
+		if (mask != null) {
+			// Where the mask is False the destination keeps what it held; it broadcasts to the stored tile.
+			m = boolTile("mask=", mask, args.get("mask"));
+			List<Integer> shape = v.type().shape();
+			if (m.type().rank() > shape.size()) {
+				throw new LoweringException("the mask " + m.type() + " has more axes than the stored tile " + v.type(), Ranges.of(args.get("mask")));
+			}
+			TileValue ranked = withRank(m, shape.size());
+			for (int i = 0; i < shape.size(); i++) {
+				int size = ranked.type().shape().get(i);
+				if (size != 1 && size != shape.get(i)) {
+					throw new LoweringException("the mask " + m.type() + " does not broadcast to the stored tile " + v.type(), Ranges.of(args.get("mask")));
+				}
+			}
+			m = ranked.type().shape().equals(shape) ? ranked
+					: select(def(new Stmt.Full(fresh(shape, DType.BOOL), 1, here)), ranked, ranked, c);
+		}
+		add(new Stmt.Store(p.name(), access, v, m, here));
 	}
 
 	private void checkInPlace(String arg, SourceRange here) throws LoweringException {

@@ -31,8 +31,20 @@ public sealed interface Stmt {
 		}
 	}
 
-	/** Writes {@code value} to argument {@code arg}; out-of-bounds elements are skipped. */
-	record Store(String arg, Access access, TileValue value, SourceRange range) implements Stmt {
+	/**
+	 * Writes {@code value} to argument {@code arg}; out-of-bounds elements are skipped, and so are the
+	 * elements where {@code mask} (a bool tile of the value's shape, or null: none) is false.
+	 */
+	record Store(String arg, Access access, TileValue value, TileValue mask, SourceRange range) implements Stmt {
+		/** A store of every element (inside the argument's bounds). */
+		public Store(String arg, Access access, TileValue value, SourceRange range) {
+			this(arg, access, value, null, range);
+		}
+
+		/** The tiles the store reads: the value, and the mask when it has one. */
+		public List<TileValue> operands() {
+			return mask == null ? List.of(value) : List.of(value, mask);
+		}
 	}
 
 	/** A tile with every element {@code value}. */

@@ -81,7 +81,7 @@ public final class TensorCoreOperands {
 		for (Stmt s : body) {
 			switch (s) {
 				case Stmt.Def d -> d.operands().forEach(v -> used.add(v.id()));
-				case Stmt.Store st -> used.add(st.value().id());
+				case Stmt.Store st -> st.operands().forEach(v -> used.add(v.id()));
 				case Stmt.For f -> {
 					f.inits().forEach(v -> used.add(v.id()));
 					f.yielded().forEach(v -> used.add(v.id()));

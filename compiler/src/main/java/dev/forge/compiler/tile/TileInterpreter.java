@@ -290,7 +290,7 @@ public final class TileInterpreter {
 						inFlight.removeFirst();
 					}
 				}
-				case Stmt.Store st -> store(st, use(scope, st.value()), vars);
+				case Stmt.Store st -> store(st, use(scope, st.value()), st.mask() == null ? null : use(scope, st.mask()), vars);
 				case Stmt.Full f -> {
 					double[] d = new double[size(f.result().type())];
 					Arrays.fill(d, f.value());
@@ -455,7 +455,7 @@ public final class TileInterpreter {
 			return d;
 		}
 
-		private void store(Stmt.Store st, Tile value, Map<String, Long> vars) {
+		private void store(Stmt.Store st, Tile value, Tile mask, Map<String, Long> vars) {
 			View v = view(st.arg());
 			if (!v.arg().output()) {
 				throw new Problem("'" + st.arg() + "' is not an output argument");
@@ -471,7 +471,7 @@ public final class TileInterpreter {
 			DType dtype = v.arg().dtype();
 			forEachIndex(shape, (flat, idx) -> {
 				long offset = offset(v, st.access(), origin, idx);
-				if (offset >= 0) {
+				if (offset >= 0 && (mask == null || mask.data()[flat] != 0)) {
 					write(v.memory(), (int) offset, round(value.data()[flat], dtype));
 				}
 			});

@@ -112,7 +112,8 @@ public final class TilePrinter {
 					out.append(indent).append("}\n");
 					continue;
 				}
-				case Stmt.Store st -> out.append("store ").append(access(st.arg(), st.access())).append(", ").append(st.value());
+				case Stmt.Store st -> out.append("store ").append(access(st.arg(), st.access())).append(", ").append(st.value())
+						.append(st.mask() == null ? "" : " mask " + st.mask());
 				case Stmt.Barrier b -> out.append("barrier");
 				case Stmt.AsyncWait w -> out.append("async_wait ").append(w.pending());
 				case Stmt.Def d -> def(d);

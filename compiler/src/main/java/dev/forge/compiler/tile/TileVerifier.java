@@ -222,6 +222,12 @@ public final class TileVerifier {
 							problem("store of " + v + " to " + a.dtype().sourceName() + " argument '" + a.name() + "'");
 						}
 					}
+					if (st.mask() != null) {
+						TileType m = use(st.mask(), scope);
+						if (m != null && v != null && (m.dtype() != DType.BOOL || !m.shape().equals(v.shape()) || m.space() != TileType.Space.REGISTERS)) {
+							problem("store mask " + st.mask() + " " + m + " must be a bool register tile of the value's shape " + v);
+						}
+					}
 				}
 				case Stmt.Barrier b -> {
 				}

@@ -149,6 +149,14 @@ class KernelOracleTest {
 	}
 
 	@Test
+	void maskedStoresWriteExactlyWhereTheMaskHolds() throws IOException {
+		int n = 37;
+		Random rnd = new Random(5);
+		NdArray x = NdArray.of(new long[] { n }, i -> rnd.nextDouble() * 2 - 1);
+		check("masks.forge", "positive_part", Map.of("X", x), Map.of("N", (long) n), i -> Math.max((float) x.flat(i), 0), 0);
+	}
+
+	@Test
 	void floorDivisionAndRemainderOfIndexTilesArePythons() throws IOException {
 		int n = 37;
 		NdArray x = NdArray.of(new long[] { n }, i -> 0.25 * i);
