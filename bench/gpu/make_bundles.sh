@@ -34,6 +34,7 @@ samples/softmax.forge|B=16,S=1024,V=4096,R=16384,C=4096
 samples/rmsnorm.forge|B=16,S=1024,D=4096,R=16384
 samples/layernorm.forge|B=16,S=1024,D=4096
 samples/layernorm_kernel.forge|R=16384,D=4096
+samples/dropout.forge|N=16777216
 samples/matmul.forge|B=8,S=512,K=4096,N=4096,M=4096
 samples/mlp.forge|B=8,S=512,D=1024,F=4096
 samples/transformer_block.forge|B=4,S=512,D=1024,F=4096,heads=16

@@ -106,6 +106,8 @@ final class Rules {
 				yield TileRules.withThird(sig.name(), ab, typeOr(args, "c"), value(args, "c"), call, checker);
 			}
 			case "tile_where" -> TileRules.where(args, call, checker);
+			case "tile_rand" -> TileRules.random("tile.rand", args, call, checker, DType.F32);
+			case "tile_randint" -> TileRules.random("tile.randint", args, call, checker, DType.I64);
 			case "tile_arange" -> TileRules.arange(args, call, checker);
 			case "tile_reshape" -> TileRules.reshape(args, call, checker);
 			case "tile_expand_dims" -> TileRules.expandDims(args, call, checker);

@@ -111,6 +111,33 @@ final class TileRules {
 		return bool;
 	}
 
+	/**
+	 * tile.rand / tile.randint: an int seed (a number or an int parameter) and a tile of int offsets;
+	 * the result has the offsets' shape, f32 uniforms or i64 random words.
+	 */
+	static Type random(String op, Calls.Bound args, Call call, TypeChecker checker, DType out) {
+		Type seed = Rules.typeOr(args, "seed");
+		Type offsets = Rules.typeOr(args, "offsets");
+		boolean intSeed = seed instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.INT || seed instanceof Type.Unknown
+				|| seed instanceof Type.Tile t && t.dtype() != null && t.dtype().isInteger() && t.dims() != null && t.dims().isEmpty();
+		if (!intSeed) {
+			checker.error(IssueCodes.ARGUMENT_TYPE, op + ": seed must be an int (a number or an int parameter), got " + Type.show(seed),
+					Rules.value(args, "seed"));
+		}
+		if (offsets instanceof Type.Tile t) {
+			if (t.dtype() != null && !t.dtype().isInteger()) {
+				checker.error(IssueCodes.DTYPE_MISMATCH, op + ": offsets must be an int tile (such as pid * T.n + tile.arange(T.n)), got "
+						+ Type.show(offsets), Rules.value(args, "offsets"));
+			}
+			return new Type.Tile(t.dims(), out, false);
+		}
+		if (!(offsets instanceof Type.Unknown)) {
+			checker.error(IssueCodes.ARGUMENT_TYPE, op + ": offsets must be an int tile (such as pid * T.n + tile.arange(T.n)), got "
+					+ Type.show(offsets), Rules.value(args, "offsets"));
+		}
+		return new Type.Tile(null, out, false);
+	}
+
 	/** The mask= of tile.load and tile.store: a bool tile that broadcasts to the tile's shape. */
 	static Type checkMask(String op, Type tile, Calls.Bound args, TypeChecker checker) {
 		Type mask = args.type("mask");

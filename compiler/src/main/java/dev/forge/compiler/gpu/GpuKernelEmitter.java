@@ -5,6 +5,7 @@ import static org.bytedeco.llvm.global.LLVM.*;
 import dev.forge.compiler.graph.OpKinds.ReduceKind;
 import dev.forge.compiler.host.IndexArithmetic;
 import dev.forge.compiler.host.IrBuilder;
+import dev.forge.compiler.host.PhiloxIr;
 import dev.forge.compiler.tile.Access;
 import dev.forge.compiler.tile.Index;
 import dev.forge.compiler.tile.Kernel;
@@ -380,6 +381,17 @@ final class GpuKernelEmitter {
 							i.result().type().dtype());
 				}
 				define(i.result(), new Regs(map, i.result().type().dtype(), r));
+			}
+			case Stmt.Random rnd -> {
+				ThreadMap map = mapOf(rnd.result());
+				LLVMValueRef[] seed = broadcastTo(regs(rnd.seed()), map);
+				LLVMValueRef[] offsets = broadcastTo(regs(rnd.offsets()), map);
+				LLVMValueRef[] r = new LLVMValueRef[map.slots()];
+				for (int k = 0; k < r.length; k++) {
+					LLVMValueRef bits = PhiloxIr.bits(ir, seed[k], offsets[k]);
+					r[k] = rnd.result().type().dtype() == DType.F32 ? PhiloxIr.uniform(ir, bits) : ir.zext(bits, ir.i64());
+				}
+				define(rnd.result(), new Regs(map, rnd.result().type().dtype(), r));
 			}
 			case Stmt.Unary u -> {
 				ThreadMap map = mapOf(u.result());

@@ -338,6 +338,10 @@ public final class HostCodegen {
 						ir.store(v, elem(t, linear(idx, t.shape())), align(t));
 					});
 				}
+				case Stmt.Random r -> elementwise(r.result(), List.of(r.seed(), r.offsets()), x -> {
+					LLVMValueRef bits = PhiloxIr.bits(ir, convert(x[0], r.seed().type().dtype(), DType.I64), x[1]);
+					return r.result().type().dtype() == DType.F32 ? PhiloxIr.uniform(ir, bits) : ir.zext(bits, ir.i64());
+				});
 				case Stmt.Unary u -> elementwise(u.result(), List.of(u.x()), x -> unary(u.kind(), x[0], u.x().type().dtype()));
 				case Stmt.Binary b -> elementwise(b.result(), List.of(b.lhs(), b.rhs()),
 						x -> binary(b.kind(), x[0], x[1], b.lhs().type().dtype()));

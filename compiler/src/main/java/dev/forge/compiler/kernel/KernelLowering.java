@@ -335,8 +335,11 @@ public final class KernelLowering {
 					}
 					env.put(p.getName(), d);
 				}
-				case Type.Scalar s when s.kind() == Type.Scalar.Kind.INT -> throw new LoweringException("the int parameter '" + p.getName()
-						+ "' is not supported in a @kernel yet: run-time ints come from the KTiles' shapes (X.shape[i])", Ranges.of(p));
+				case Type.Scalar s when s.kind() == Type.Scalar.Kind.INT -> {
+					// A run-time int (a random seed): a 0-D i64 argument, used as a 0-D tile.
+					params.put(p.getName(), new Param(p.getName(), List.of(), DType.I64, true));
+					env.put(p.getName(), new ScalarParam(p.getName()));
+				}
 				default -> throw unsupported("the parameter '" + p.getName() + "' of type " + Type.show(t), p);
 			}
 		}
@@ -853,7 +856,8 @@ public final class KernelLowering {
 					+ " and does not exist after it here: assign it before the loop to carry it through", Ranges.of(n));
 		}
 		if (v instanceof ScalarParam p) {
-			return new FloatScalar(scalarParam(p.name()));
+			TileValue loaded = scalarParam(p.name());
+			return loaded.type().dtype() == DType.I64 ? new TileV(loaded) : new FloatScalar(loaded);
 		}
 		if (v != null) {
 			return v;
@@ -872,7 +876,7 @@ public final class KernelLowering {
 	private TileValue scalarParam(String name) {
 		TileValue v = scalarLoads.get(name);
 		if (v == null) {
-			v = fresh(List.of(), DType.F64);
+			v = fresh(List.of(), params.get(name).dtype());
 			prologue.add(new Stmt.Load(v, name, new Access(List.of(), List.of()), 0, at));
 			scalarLoads.put(name, v);
 		}
@@ -1417,6 +1421,8 @@ public final class KernelLowering {
 			};
 			case IntIdx i -> new FloatScalar(toTile(i, DType.F64, 0, c));
 			case FloatScalar f -> f;
+			// An int parameter (a 0-D i64 tile) as a run-time float.
+			case TileV t when t.value().type().rank() == 0 && t.value().type().dtype().isInteger() -> new FloatScalar(castTo(t.value(), DType.F64));
 			default -> throw unsupported("float() of " + describe(x), c);
 		};
 	}
@@ -1642,6 +1648,20 @@ public final class KernelLowering {
 				Operand addend = expr(required(args, "c", c), env);
 				at = here;
 				return binary("+", binary("*", a, b, c), addend, c);
+			}
+			case "rand", "randint": {
+				Operand seed = expr(required(args, "seed", c), env);
+				Operand offsets = expr(required(args, "offsets", c), env);
+				at = here;
+				if (!(offsets instanceof TileV o) || !o.value().type().dtype().isInteger()) {
+					throw unsupported("tile." + op + " of offsets " + describe(offsets) + " (an int tile is expected)", c);
+				}
+				if (!(seed instanceof Num || seed instanceof TileV s && s.value().type().rank() == 0 && s.value().type().dtype().isInteger())) {
+					throw unsupported("tile." + op + " with the seed " + describe(seed) + " (an int number or int parameter is expected)", c);
+				}
+				TileValue seedTile = toTile(seed, DType.I64, o.value().type().rank(), c);
+				DType out = op.equals("rand") ? DType.F32 : DType.I64;
+				return new TileV(def(new Stmt.Random(fresh(o.value().type().shape(), out), seedTile, o.value(), here)));
 			}
 			case "where": {
 				Operand cond = expr(required(args, "condition", c), env);
@@ -2246,7 +2266,7 @@ public final class KernelLowering {
 			case FloatScalar f -> "a run-time float";
 			case Tup t -> "a tuple of " + t.elements().size();
 			case KArg k -> "the KTile '" + k.name() + "'";
-			case ScalarParam s -> "the float parameter '" + s.name() + "'";
+			case ScalarParam s -> "the scalar parameter '" + s.name() + "'";
 			case Shared s -> "a shared buffer " + s.type();
 			case Context c -> "the tile context";
 			case TileNamespace t -> "the tile namespace";

@@ -47,6 +47,18 @@ public sealed interface Stmt {
 		}
 	}
 
+	/**
+	 * Counter-based random numbers ({@code interp.Philox}): element i is drawn from {@code seed} (an
+	 * integer tile of size-1 axes) and {@code offsets[i]} (an integer tile). An f32 result holds
+	 * uniforms in [0, 1), an i64 result the random 32-bit words. The same seed and offsets always give
+	 * the same numbers, on every backend.
+	 */
+	record Random(TileValue result, TileValue seed, TileValue offsets, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(seed, offsets);
+		}
+	}
+
 	/** A tile with every element {@code value}. */
 	record Full(TileValue result, double value, SourceRange range) implements Def {
 		public List<TileValue> operands() {
@@ -177,6 +189,7 @@ public sealed interface Stmt {
 			case Store s -> "store";
 			case Full f -> "full";
 			case Iota i -> "iota";
+			case Random r -> r.result().type().dtype() == dev.forge.types.DType.F32 ? "rand" : "randint";
 			case Unary u -> u.kind().mnemonic();
 			case Binary b -> b.kind().mnemonic();
 			case Select s -> "select";

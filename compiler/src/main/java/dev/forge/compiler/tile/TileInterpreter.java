@@ -306,6 +306,16 @@ public final class TileInterpreter {
 					forEachIndex(shape, (flat, idx) -> d[flat] = origin + idx[i.axis()]);
 					define(scope, i.result(), d);
 				}
+				case Stmt.Random r -> {
+					long seed = (long) use(scope, r.seed()).data()[0];
+					double[] d = use(scope, r.offsets()).data().clone();
+					boolean uniform = r.result().type().dtype() == DType.F32;
+					for (int n = 0; n < d.length; n++) {
+						long bits = dev.forge.compiler.interp.Philox.bits(seed, (long) d[n]);
+						d[n] = uniform ? dev.forge.compiler.interp.Philox.uniform(bits) : bits;
+					}
+					define(scope, r.result(), dims(r.offsets().type()), d);
+				}
 				case Stmt.Unary u -> {
 					double[] d = use(scope, u.x()).data().clone();
 					for (int n = 0; n < d.length; n++) {

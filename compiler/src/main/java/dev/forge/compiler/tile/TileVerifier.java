@@ -277,6 +277,14 @@ public final class TileVerifier {
 				}
 				yield i.result().type();
 			}
+			case Stmt.Random r -> {
+				DType out = r.result().type().dtype();
+				if (!in.get(0).dtype().isInteger() || !in.get(1).dtype().isInteger() || (out != DType.F32 && out != DType.I64)
+						|| in.get(0).shape().stream().anyMatch(n -> n != 1) || in.get(0).rank() != in.get(1).rank()) {
+					problem(d.result() + ": random numbers need an integer seed of size-1 axes and integer offsets of its rank, into f32 or i64");
+				}
+				yield in.get(1).withDType(out);
+			}
 			case Stmt.Unary u -> in.get(0);
 			case Stmt.Binary b -> {
 				if (in.get(0).dtype() != in.get(1).dtype()) {

@@ -7,6 +7,7 @@ import static dev.forge.compiler.tile.TileBuilder.walk;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,6 +87,7 @@ class HostCodegenTest {
 			case F32 -> s.setAtIndex(JAVA_FLOAT, i, (float) v);
 			case F64 -> s.setAtIndex(JAVA_DOUBLE, i, v);
 			case I32 -> s.setAtIndex(JAVA_INT, i, (int) v);
+			case I64 -> s.setAtIndex(JAVA_LONG, i, (long) v);
 			case BF16 -> s.setAtIndex(JAVA_SHORT, i, (short) (Float.floatToRawIntBits((float) v) >>> 16)); // inputs are bf16-exact
 			case F16 -> s.setAtIndex(JAVA_SHORT, i, Float.floatToFloat16((float) v)); // inputs are f16-exact
 			default -> throw new IllegalArgumentException(t.toString());
@@ -97,6 +99,7 @@ class HostCodegenTest {
 			case F32 -> s.getAtIndex(JAVA_FLOAT, i);
 			case F64 -> s.getAtIndex(JAVA_DOUBLE, i);
 			case I32 -> s.getAtIndex(JAVA_INT, i);
+			case I64 -> s.getAtIndex(JAVA_LONG, i);
 			case BF16 -> Float.intBitsToFloat((s.getAtIndex(JAVA_SHORT, i) & 0xffff) << 16);
 			default -> throw new IllegalArgumentException(t.toString());
 		};

@@ -1,7 +1,9 @@
 package dev.forge.compiler.host;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forge.compiler.interp.Philox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,6 +148,18 @@ class KernelOracleTest {
 			sum += w * Math.exp(-(i * h) * (i * h));
 		}
 		return 2 / Math.sqrt(Math.PI) * sum * h / 3;
+	}
+
+	@Test
+	void randomWordsAreRandom123sPhilox() throws IOException {
+		int n = 37;
+		long seed = 0x1f31d0a4093822L; // both key words non-zero, exact in the harness's doubles
+		check("tile_math.forge", "random_words", Map.of("seed", NdArray.of(new long[0], i -> 0)), Map.of("N", (long) n), i -> Philox.bits(0, i), 0);
+		assertEquals(0x6627e8d5L, Philox.bits(0, 0), "Random123's known answer for counter 0, key 0");
+		check("tile_math.forge", "random_words", Map.of("seed", NdArray.of(new long[0], i -> seed)), Map.of("N", (long) n),
+				i -> Philox.bits(seed, i), 0);
+		check("tile_math.forge", "uniforms", Map.of("seed", NdArray.of(new long[0], i -> 7)), Map.of("N", (long) n),
+				i -> Philox.uniform(Philox.bits(7, i)), 0);
 	}
 
 	@Test
