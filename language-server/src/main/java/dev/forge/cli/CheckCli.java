@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.driver.Checker;
 import dev.forge.driver.FileReport;
+import dev.forge.driver.KernelLints;
 import dev.forge.driver.UsageException;
 import dev.forge.driver.Workspace;
 import picocli.CommandLine.Command;
@@ -28,6 +29,10 @@ final class CheckCli implements Callable<Integer> {
 	@Option(names = "--format", paramLabel = "text|json|sarif", defaultValue = "text", description = "How to print diagnostics (default text).")
 	String format;
 
+	@Option(names = "--target", paramLabel = "NAME", defaultValue = "h100",
+			description = "The GPU chip description the kernel lints (races, bank conflicts, resources) are computed for (default h100; host means h100).")
+	String target;
+
 	@Parameters(paramLabel = "PATH", arity = "0..*", description = ".forge files or folders (searched recursively).")
 	List<Path> paths = new ArrayList<>();
 
@@ -45,6 +50,7 @@ final class CheckCli implements Callable<Integer> {
 		if (paths.isEmpty()) {
 			throw new UsageException("check needs at least one file or folder");
 		}
+		KernelLints.setTarget(target);
 		List<FileReport> reports = Checker.check(Workspace.load(paths));
 		long errors = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.ERROR)).sum();
 		long warnings = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.WARNING)).sum();

@@ -53,7 +53,7 @@ public final class Checker {
 		};
 		int offset = issue.getOffset() == null ? 0 : Math.min(issue.getOffset(), textLength);
 		int length = issue.getLength() == null ? 0 : Math.max(0, Math.min(issue.getLength(), textLength - offset));
-		String code = issue.getCode() != null && issue.getCode().matches("F\\d{4}") ? issue.getCode() : "F0000";
+		String code = issue.getCode() != null && (issue.getCode().matches("F\\d{4}") || issue.getCode().startsWith("FORGE-L-")) ? issue.getCode() : "F0000";
 		return new SourceDiagnostic(severity, code, issue.getMessage(), offset, length);
 	}
 }

@@ -324,6 +324,74 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		}));
 	}
 
+	/**
+	 * A kernel lint (FORGE-L-*) carries its related ranges and fixes in the issue's data
+	 * ({@link ForgeResourceValidator#LINT_RELATED}, {@link ForgeResourceValidator#LINT_FIX}): the related
+	 * ranges become the diagnostic's related information, the fixes its {@code data} for
+	 * {@link #codeAction}.
+	 */
+	@Override
+	protected Diagnostic toDiagnostic(org.eclipse.xtext.validation.Issue issue) {
+		Diagnostic d = super.toDiagnostic(issue);
+		if (issue.getCode() == null || !issue.getCode().startsWith("FORGE-L-") || issue.getData() == null) {
+			return d;
+		}
+		List<org.eclipse.lsp4j.DiagnosticRelatedInformation> related = new ArrayList<>();
+		com.google.gson.JsonArray fixes = new com.google.gson.JsonArray();
+		for (String entry : issue.getData()) {
+			String[] f = entry.split("\t", -1);
+			try {
+				Range range = new Range(new org.eclipse.lsp4j.Position(Integer.parseInt(f[1]), Integer.parseInt(f[2])),
+						new org.eclipse.lsp4j.Position(Integer.parseInt(f[3]), Integer.parseInt(f[4])));
+				if (ForgeResourceValidator.LINT_RELATED.equals(f[0]) && f.length >= 6) {
+					related.add(new org.eclipse.lsp4j.DiagnosticRelatedInformation(
+							new Location(issue.getUriToProblem() == null ? "" : issue.getUriToProblem().toString(), range), f[5]));
+				} else if (ForgeResourceValidator.LINT_FIX.equals(f[0]) && f.length >= 7) {
+					JsonObject fix = new JsonObject();
+					fix.addProperty("title", f[5]);
+					fix.addProperty("newText", f[6]);
+					fix.add("range", new com.google.gson.Gson().toJsonTree(range));
+					fixes.add(fix);
+				}
+			} catch (RuntimeException e) {
+				// a malformed entry: no related information or fix from it
+			}
+		}
+		if (!related.isEmpty()) {
+			d.setRelatedInformation(related);
+		}
+		if (!fixes.isEmpty()) {
+			JsonObject data = new JsonObject();
+			data.add("fixes", fixes);
+			d.setData(data);
+		}
+		return d;
+	}
+
+	/** The fixes a lint diagnostic carries in its data (see {@link #toDiagnostic}) as quick fixes. */
+	private static List<Either<Command, CodeAction>> lintFixes(Diagnostic d, String uri) {
+		List<Either<Command, CodeAction>> out = new ArrayList<>();
+		Object data = d.getData();
+		JsonElement json = data instanceof JsonElement e ? e : data == null ? null : new com.google.gson.Gson().toJsonTree(data);
+		if (json == null || !json.isJsonObject() || !json.getAsJsonObject().has("fixes") || !json.getAsJsonObject().get("fixes").isJsonArray()) {
+			return out;
+		}
+		for (JsonElement f : json.getAsJsonObject().getAsJsonArray("fixes")) {
+			try {
+				JsonObject fix = f.getAsJsonObject();
+				Range range = new com.google.gson.Gson().fromJson(fix.get("range"), Range.class);
+				CodeAction action = new CodeAction(fix.get("title").getAsString());
+				action.setKind(CodeActionKind.QuickFix);
+				action.setDiagnostics(List.of(d));
+				action.setEdit(new WorkspaceEdit(java.util.Map.of(uri, List.of(new TextEdit(range, fix.get("newText").getAsString())))));
+				out.add(Either.forRight(action));
+			} catch (RuntimeException e) {
+				// a fix the client mangled: skip it
+			}
+		}
+		return out;
+	}
+
 	/** Quick fixes for diagnostics that name their fix ("did you mean 'softmax'?"). */
 	@Override
 	protected List<Either<Command, CodeAction>> codeAction(CodeActionParams params, CancelIndicator cancel) {
@@ -331,6 +399,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		return getWorkspaceManager().doRead(uri, (document, resource) -> {
 			List<Either<Command, CodeAction>> actions = new ArrayList<>();
 			for (Diagnostic d : params.getContext().getDiagnostics()) {
+				actions.addAll(lintFixes(d, params.getTextDocument().getUri()));
 				String message = d.getMessage() == null ? "" : d.getMessage().isLeft() ? d.getMessage().getLeft() : d.getMessage().getRight().getValue();
 				int offset = offsetOrEnd(document, d.getRange().getStart());
 				int end = offsetOrEnd(document, d.getRange().getEnd());
@@ -422,6 +491,8 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			}
 			if (o.has("target") && o.get("target").isJsonPrimitive() && !o.get("target").getAsString().isBlank()) {
 				target = o.get("target").getAsString().strip();
+				// The kernel lints use a GPU target; the host (or an unknown name) means their default, the H100.
+				dev.forge.driver.KernelLints.setTarget(target);
 			}
 		}
 	}

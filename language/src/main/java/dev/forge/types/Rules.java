@@ -503,8 +503,12 @@ final class Rules {
 		Type a = typeOr(args, "a");
 		Type b = typeOr(args, "b");
 		DType acc = dtypeArg(args, "acc_dtype", DType.F32);
-		List<Dim> x = TypeChecker.tensorDims(a);
-		List<Dim> y = TypeChecker.tensorDims(b);
+		Type accTile = args.type("acc");
+		if (accTile instanceof Type.Tile t && t.dtype() != null) {
+			acc = t.dtype(); // the accumulator's dtype is the result's
+		}
+		List<Dim> x = transposedIf(TypeChecker.tensorDims(a), isTrue(args, "trans_a"));
+		List<Dim> y = transposedIf(TypeChecker.tensorDims(b), isTrue(args, "trans_b"));
 		if (x == null || y == null) {
 			return new Type.Tile(null, acc, false);
 		}
@@ -522,7 +526,23 @@ final class Rules {
 				checker.warning(IssueCodes.UNDECIDED_DIM, message + " (cannot tell whether they are equal)", call);
 			}
 		}
-		return new Type.Tile(List.of(x.get(0), y.get(1)), acc, false);
+		List<Dim> out = List.of(x.get(0), y.get(1));
+		List<Dim> accDims = accTile instanceof Type.Tile ? TypeChecker.tileDims(accTile) : null;
+		if (accDims != null) {
+			Shapes.broadcast(accDims, out, (p, q, rel) -> report(checker, rel, "tile.dot: the accumulator " + TypeChecker.nodeText(value(args, "acc"))
+					+ " is " + Shapes.show(accDims) + ", the product is " + Shapes.show(out) + ": " + p + " vs " + q, call));
+		}
+		return new Type.Tile(out, acc, false);
+	}
+
+	/** A 2-D tile's dims swapped when {@code transposed}. */
+	private static List<Dim> transposedIf(List<Dim> dims, boolean transposed) {
+		return transposed && dims != null && dims.size() == 2 ? List.of(dims.get(1), dims.get(0)) : dims;
+	}
+
+	/** Whether a bool argument is written {@code True} (the literal; flags such as trans_b= are compile-time). */
+	private static boolean isTrue(Calls.Bound args, String param) {
+		return value(args, param) instanceof dev.forge.forge.BoolLiteral b && b.isValue();
 	}
 
 	/** tile.softmax_accumulate(acc [M,D], m [M], l [M], p [M,N], v [N,D], m_curr, l_curr) -> (acc, m, l). */

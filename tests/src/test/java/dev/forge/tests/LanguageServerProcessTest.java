@@ -595,6 +595,41 @@ class LanguageServerProcessTest {
 		assertEquals(new Range(new Position(1, 11), new Position(1, 17)), edit.getRange());
 	}
 
+	/**
+	 * A kernel lint over the real server: flash attention without the barrier after its copies has a
+	 * shared-memory race, published as a warning with the other access as related information and a
+	 * quick fix that inserts tile.barrier() before the read.
+	 */
+	@Test
+	void aSharedMemoryRaceIsPublishedWithTheOtherAccessAndABarrierFix() throws Exception {
+		String sample = Sources.read(Sources.ROOT.resolve("samples/flash_attention.forge"));
+		String racy = sample.replace("        tile.barrier()                                # the block is in shared memory\n", "");
+		String uri = open("racy.forge", racy);
+		List<Diagnostic> d = awaitDiagnostics(uri, list -> !list.isEmpty());
+		assertEquals(1, d.size(), d.toString());
+		Diagnostic race = d.get(0);
+		assertEquals("FORGE-L-RACE", race.getCode().getLeft());
+		assertEquals(org.eclipse.lsp4j.DiagnosticSeverity.Warning, race.getSeverity());
+		assertTrue(race.getMessage().getLeft().startsWith("read-after-write race on shared buffer 'v_smem': the write at line 34 and the read at line 41"),
+				race.getMessage().getLeft());
+		assertEquals(new Position(40, 65), race.getRange().getStart());
+		assertEquals(1, race.getRelatedInformation().size());
+		assertEquals(uri, race.getRelatedInformation().get(0).getLocation().getUri());
+		assertEquals(new Position(33, 8), race.getRelatedInformation().get(0).getLocation().getRange().getStart());
+		var actions = server.getTextDocumentService().codeAction(new org.eclipse.lsp4j.CodeActionParams(new TextDocumentIdentifier(uri),
+				race.getRange(), new org.eclipse.lsp4j.CodeActionContext(d))).get(30, TimeUnit.SECONDS);
+		var fix = actions.stream().map(a -> a.getRight()).filter(a -> a.getTitle().startsWith("Insert tile.barrier()")).findFirst().orElseThrow();
+		var edit = fix.getEdit().getChanges().get(uri).get(0);
+		assertEquals("        tile.barrier()\n", edit.getNewText());
+		assertEquals(new Range(new Position(40, 0), new Position(40, 0)), edit.getRange());
+		// The fix applied: the file is clean.
+		String fixed = racy.lines().toList().subList(0, 40).stream().map(l -> l + "\n").collect(Collectors.joining()) + edit.getNewText()
+				+ racy.lines().skip(40).map(l -> l + "\n").collect(Collectors.joining());
+		server.getTextDocumentService().didChange(new DidChangeTextDocumentParams(new VersionedTextDocumentIdentifier(uri, 2),
+				List.of(new TextDocumentContentChangeEvent(fixed))));
+		awaitDiagnostics(uri, List::isEmpty);
+	}
+
 	@Test
 	void documentSymbolsAndSemanticTokens() throws Exception {
 		String uri = open("block.forge", BLOCK);

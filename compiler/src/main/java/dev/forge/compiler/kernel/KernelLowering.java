@@ -1588,8 +1588,14 @@ public final class KernelLowering {
 				DType dtype = dtypeArg(args, "dtype", DType.F16, env);
 				return new Shared(new TileType(shape, dtype, TileType.Space.SHARED), null);
 			}
-			case "dot":
-				return dot(c, env, null);
+			case "dot": {
+				// tile.dot(a, b, acc): accumulate into acc, as Triton's tl.dot(a, b, acc).
+				Operand acc = args.get("acc") == null ? null : optional(args, "acc", env);
+				if (acc != null && !(acc instanceof TileV)) {
+					throw unsupported("tile.dot with the accumulator " + describe(acc) + " (a tile is expected)", args.get("acc"));
+				}
+				return dot(c, env, acc == null ? null : ((TileV) acc).value());
+			}
 			case "transpose": {
 				TileValue x = tileArg(args, "x", c, env);
 				if (x.type().rank() != 2) {
@@ -1963,11 +1969,30 @@ public final class KernelLowering {
 		TileValue a = tileArg(args, "a", c, env);
 		TileValue b = tileArg(args, "b", c, env);
 		at = Ranges.of(c);
+		// trans_a / trans_b: the operand as stored, transposed first (a K-major B, as nn.Linear's weights).
+		if (flag(args, "trans_a", env, c) && a.type().rank() == 2) {
+			a = transpose(a);
+		}
+		if (flag(args, "trans_b", env, c) && b.type().rank() == 2) {
+			b = transpose(b);
+		}
 		if (a.type().rank() != 2 || b.type().rank() != 2 || !a.type().shape().get(1).equals(b.type().shape().get(0))) {
 			throw new LoweringException("tile.dot multiplies [M,K] and [K,N] tiles, got " + a.type() + " and " + b.type(), Ranges.of(c));
 		}
 		DType dtype = DType.promote(a.type().dtype(), b.type().dtype());
 		return List.of(castTo(a, dtype), castTo(b, dtype));
+	}
+
+	/** A compile-time bool keyword argument (a literal or a bool parameter's default); false when absent. */
+	private boolean flag(Map<String, Expression> args, String name, Map<String, Operand> env, Call c) throws LoweringException {
+		if (args.get(name) == null) {
+			return false;
+		}
+		Operand v = expr(args.get(name), env);
+		if (!(v instanceof Num n)) {
+			throw unsupported(name + "= that is not a compile-time bool", args.get(name));
+		}
+		return n.value() != 0;
 	}
 
 	/** {@code tile.dot(a, b)}: into a zero tile of acc_dtype, or into {@code acc} when given. */

@@ -163,6 +163,27 @@ class KernelOracleTest {
 	}
 
 	@Test
+	void dotAccumulatesIntoItsAccAndReadsTransposedOperands() throws IOException {
+		int m = 37, n = 21, k = 50;
+		Random rnd = new Random(9);
+		NdArray a = NdArray.of(new long[] { m, k }, i -> (float) (rnd.nextDouble() * 2 - 1));
+		NdArray b = NdArray.of(new long[] { n, k }, i -> (float) (rnd.nextDouble() * 2 - 1));
+		TileFunction f = lower(KERNELS.resolve("tile_math.forge"), "dot_acc_trans", null, null);
+		double[] host = HostCodegenTest.runHost(f, Map.of("A", a, "B", b), Map.of("M", (long) m, "N", (long) n, "K", (long) k)).get("C");
+		double[] want = new double[m * n];
+		for (int i = 0; i < m; i++) {
+			for (int j = 0; j < n; j++) {
+				double s = 1;
+				for (int q = 0; q < k; q++) {
+					s += a.get(i, q) * b.get(j, q);
+				}
+				want[i * n + j] = s;
+			}
+		}
+		HostCodegenTest.assertClose(want, host, 1e-5, "1 + A @ B^T on the host");
+	}
+
+	@Test
 	void maskedStoresWriteExactlyWhereTheMaskHolds() throws IOException {
 		int n = 37;
 		Random rnd = new Random(5);
