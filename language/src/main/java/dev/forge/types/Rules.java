@@ -106,6 +106,7 @@ final class Rules {
 				yield TileRules.withThird(sig.name(), ab, typeOr(args, "c"), value(args, "c"), call, checker);
 			}
 			case "tile_where" -> TileRules.where(args, call, checker);
+			case "tile_cumsum" -> TileRules.cumsum(args, call, checker);
 			case "tile_rand" -> TileRules.random("tile.rand", args, call, checker, DType.F32);
 			case "tile_randint" -> TileRules.random("tile.randint", args, call, checker, DType.I64);
 			case "tile_arange" -> TileRules.arange(args, call, checker);

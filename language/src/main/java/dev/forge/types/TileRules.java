@@ -111,6 +111,23 @@ final class TileRules {
 		return bool;
 	}
 
+	/** tile.cumsum: the tile's shape and dtype (bool counts as i32); the axis must be one of its axes. */
+	static Type cumsum(Calls.Bound args, Call call, TypeChecker checker) {
+		Type x = Rules.typeOr(args, "x");
+		if (!(x instanceof Type.Tile t)) {
+			return x;
+		}
+		Type axis = args.type("axis");
+		if (t.dims() != null && axis instanceof Type.Scalar s && s.value() != null && s.value().isConstant()) {
+			long a = s.value().constantValue().getAsLong();
+			int rank = t.dims().size();
+			if (a < -rank || a >= rank) {
+				checker.error(IssueCodes.ARGUMENTS, "tile.cumsum: axis " + a + " is out of range for a " + rank + "-D tile", Rules.value(args, "axis"));
+			}
+		}
+		return new Type.Tile(t.dims(), t.dtype() == DType.BOOL ? DType.I32 : t.dtype(), false);
+	}
+
 	/**
 	 * tile.rand / tile.randint: an int seed (a number or an int parameter) and a tile of int offsets;
 	 * the result has the offsets' shape, f32 uniforms or i64 random words.

@@ -382,6 +382,7 @@ final class GpuKernelEmitter {
 				}
 				define(i.result(), new Regs(map, i.result().type().dtype(), r));
 			}
+			case Stmt.Scan sc -> define(sc.result(), scan(sc));
 			case Stmt.Random rnd -> {
 				ThreadMap map = mapOf(rnd.result());
 				LLVMValueRef[] seed = broadcastTo(regs(rnd.seed()), map);
@@ -864,6 +865,47 @@ final class GpuKernelEmitter {
 			}
 		}
 		return finishReduce(r, new Regs(reduced, dt, partial));
+	}
+
+	/**
+	 * An inclusive prefix sum along the axis: the tile goes to the scratch area, then each thread sums
+	 * the prefix of each of its slots in order (rounded per step to the dtype, as the interpreter).
+	 * Simple and exact; tiles along the axis are short in kernels (a block), so the O(n) walk is cheap.
+	 */
+	private Regs scan(Stmt.Scan sc) {
+		Regs x = regs(sc.x());
+		ThreadMap map = mapOf(sc.result());
+		requireWhole(x.map());
+		requireWhole(map);
+		DType dt = x.dtype();
+		LLVMTypeRef t = scratchType(dt);
+		int bytes = scratchBytes(dt);
+		List<Integer> shape = x.map().shape();
+		long elements = 1;
+		for (int n : shape) {
+			elements *= n;
+		}
+		LLVMValueRef base = scratch(elements * bytes);
+		long[] strides = rowMajorStrides(shape);
+		barrier();
+		toScratch(x, base);
+		barrier();
+		int a = sc.axis();
+		LLVMValueRef step = ir.i32(Math.toIntExact(strides[a]));
+		LLVMValueRef[] out = new LLVMValueRef[map.slots()];
+		for (int s = 0; s < out.length; s++) {
+			LLVMValueRef c = coordinate(map, s, a);
+			LLVMValueRef rowStart = ir.sub(flat(map, s, strides), ir.mul(c, step));
+			List<LLVMValueRef> sum = ir.forLoop(ir.i64(0), ir.add(ir.zext(c, ir.i64()), ir.i64(1)), 1, List.of(constant(dt, 0)), (k, acc) -> {
+				LLVMValueRef at = ir.add(rowStart, ir.mul(ir.trunc(k, ir.i32()), step));
+				LLVMValueRef v = fromScratch(ir.load(t, ir.gep(t, base, at), bytes), dt);
+				return List.of(roundTo(dt.isFloat() ? ir.fadd(acc.get(0), v) : ir.add(acc.get(0), v), dt));
+			});
+			out[s] = sum.get(0);
+		}
+		// The next use of the scratch area must not overwrite what slower threads still read.
+		barrier();
+		return new Regs(map, dt, out);
 	}
 
 	/** The general reduction: every element to shared memory, then each thread walks the axis for its slots. */

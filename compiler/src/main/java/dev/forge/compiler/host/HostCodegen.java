@@ -338,6 +338,7 @@ public final class HostCodegen {
 						ir.store(v, elem(t, linear(idx, t.shape())), align(t));
 					});
 				}
+				case Stmt.Scan sc -> scan(sc);
 				case Stmt.Random r -> elementwise(r.result(), List.of(r.seed(), r.offsets()), x -> {
 					LLVMValueRef bits = PhiloxIr.bits(ir, convert(x[0], r.seed().type().dtype(), DType.I64), x[1]);
 					return r.result().type().dtype() == DType.F32 ? PhiloxIr.uniform(ir, bits) : ir.zext(bits, ir.i64());
@@ -533,6 +534,32 @@ public final class HostCodegen {
 				}
 				ir.store(ir.load(elemType(src), elem(src, off), align(src)), elem(t, linear(idx, t.shape())), align(t));
 			});
+		}
+
+		/** Inclusive prefix sums along the axis, in the tile's dtype (rounded per step, as the interpreter). */
+		void scan(Stmt.Scan sc) {
+			Tile x = tile(sc.x());
+			Tile t = define(sc.result());
+			int[] s = x.shape();
+			long outer = 1, inner = 1;
+			for (int d = 0; d < sc.axis(); d++) {
+				outer *= s[d];
+			}
+			for (int d = sc.axis() + 1; d < s.length; d++) {
+				inner *= s[d];
+			}
+			long r = s[sc.axis()], innerF = inner;
+			DType dt = x.type().dtype();
+			LLVMTypeRef et = elemType(x);
+			ir.forLoop(ir.i64(0), ir.i64(outer), 1, o -> ir.forLoop(ir.i64(0), ir.i64(innerF), 1, j -> {
+				ir.forLoop(ir.i64(0), ir.i64(r), 1, List.of(ir.zero(et)), (k, acc) -> {
+					LLVMValueRef at = ir.add(ir.mul(ir.add(ir.mul(o, ir.i64(r)), k), ir.i64(innerF)), j);
+					LLVMValueRef v = ir.load(et, elem(x, at), align(x));
+					LLVMValueRef sum = round(dt.isFloat() ? ir.fadd(acc.get(0), v) : ir.add(acc.get(0), v), dt);
+					ir.store(sum, elem(t, at), align(t));
+					return List.of(sum);
+				});
+			}));
 		}
 
 		void reduce(Stmt.Reduce red) {

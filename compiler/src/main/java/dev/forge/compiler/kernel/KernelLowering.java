@@ -1655,6 +1655,20 @@ public final class KernelLowering {
 				at = here;
 				return binary("+", binary("*", a, b, c), addend, c);
 			}
+			case "cumsum": {
+				TileValue x = tileArg(args, "x", c, env);
+				Integer axis = intArg(args, "axis", env);
+				at = here;
+				int rank = x.type().rank();
+				int a = axis == null ? 0 : axis < 0 ? axis + rank : axis;
+				if (a < 0 || a >= rank) {
+					throw new LoweringException("tile.cumsum: axis " + axis + " is out of range for " + x.type(), here);
+				}
+				if (x.type().dtype() == DType.BOOL) {
+					x = castTo(x, DType.I32);
+				}
+				return new TileV(def(new Stmt.Scan(fresh(x.type()), x, a, here)));
+			}
 			case "rand", "randint": {
 				Operand seed = expr(required(args, "seed", c), env);
 				Operand offsets = expr(required(args, "offsets", c), env);

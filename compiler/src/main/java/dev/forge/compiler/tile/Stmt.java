@@ -59,6 +59,13 @@ public sealed interface Stmt {
 		}
 	}
 
+	/** The inclusive cumulative sum of {@code x} along {@code axis}: element i is the sum of elements 0..i. */
+	record Scan(TileValue result, TileValue x, int axis, SourceRange range) implements Def {
+		public List<TileValue> operands() {
+			return List.of(x);
+		}
+	}
+
 	/** A tile with every element {@code value}. */
 	record Full(TileValue result, double value, SourceRange range) implements Def {
 		public List<TileValue> operands() {
@@ -189,6 +196,7 @@ public sealed interface Stmt {
 			case Store s -> "store";
 			case Full f -> "full";
 			case Iota i -> "iota";
+			case Scan sc -> "cumsum";
 			case Random r -> r.result().type().dtype() == dev.forge.types.DType.F32 ? "rand" : "randint";
 			case Unary u -> u.kind().mnemonic();
 			case Binary b -> b.kind().mnemonic();

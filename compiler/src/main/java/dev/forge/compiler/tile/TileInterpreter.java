@@ -306,6 +306,23 @@ public final class TileInterpreter {
 					forEachIndex(shape, (flat, idx) -> d[flat] = origin + idx[i.axis()]);
 					define(scope, i.result(), d);
 				}
+				case Stmt.Scan sc -> {
+					Tile x = use(scope, sc.x());
+					int[] shape = dims(x.type());
+					double[] d = x.data().clone();
+					long stride = 1;
+					for (int a = sc.axis() + 1; a < shape.length; a++) {
+						stride *= shape[a];
+					}
+					long along = stride, n = shape[sc.axis()];
+					DType dt = sc.result().type().dtype();
+					forEachIndex(shape, (flat, idx) -> {
+						if (idx[sc.axis()] > 0) {
+							d[flat] = Elementwise.round(d[(int) (flat - along)] + d[flat], dt);
+						}
+					});
+					define(scope, sc.result(), shape, d);
+				}
 				case Stmt.Random r -> {
 					long seed = (long) use(scope, r.seed()).data()[0];
 					double[] d = use(scope, r.offsets()).data().clone();

@@ -144,6 +144,7 @@ public final class TilePrinter {
 					.append(r.kind() == dev.forge.compiler.graph.OpKinds.ReduceKind.MEAN ? ", count = " + Index.print(r.count()) : "")
 					.append('}');
 			case Stmt.Transpose t -> out.append(' ').append(operands).append(" {perm = ").append(t.perm()).append('}');
+			case Stmt.Scan sc -> out.append(' ').append(operands).append(" {axis = ").append(sc.axis()).append('}');
 			default -> out.append(' ').append(operands);
 		}
 		out.append(" : ").append(d.result().type());

@@ -285,6 +285,12 @@ public final class TileVerifier {
 				}
 				yield in.get(1).withDType(out);
 			}
+			case Stmt.Scan sc -> {
+				if (sc.axis() < 0 || sc.axis() >= in.get(0).rank() || in.get(0).dtype() == DType.BOOL) {
+					problem(d.result() + ": cumsum needs an axis of its numeric tile " + in.get(0));
+				}
+				yield in.get(0);
+			}
 			case Stmt.Unary u -> in.get(0);
 			case Stmt.Binary b -> {
 				if (in.get(0).dtype() != in.get(1).dtype()) {

@@ -184,6 +184,25 @@ class KernelOracleTest {
 	}
 
 	@Test
+	void cumsumIsAnInclusivePrefixSum() throws IOException {
+		int rows = 10, cols = 13; // blocks of 4 x 16: ragged in both axes
+		Random rnd = new Random(3);
+		NdArray x = NdArray.of(new long[] { rows, cols }, i -> (float) (rnd.nextDouble() * 2 - 1));
+		check("tile_math.forge", "prefix_sums", Map.of("X", x), Map.of("R", (long) rows, "C", (long) cols), i -> {
+			int r = i / cols, c = i % cols;
+			double s = 0;
+			for (int j = 0; j <= c; j++) {
+				s += x.get(r, j);
+			}
+			int positive = 0;
+			for (int q = r / 4 * 4; q <= r; q++) {
+				positive += x.get(q, c) > 0 ? 1 : 0;
+			}
+			return s + positive;
+		}, 1e-5);
+	}
+
+	@Test
 	void maskedStoresWriteExactlyWhereTheMaskHolds() throws IOException {
 		int n = 37;
 		Random rnd = new Random(5);
