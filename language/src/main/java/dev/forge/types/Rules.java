@@ -107,6 +107,10 @@ final class Rules {
 			}
 			case "tile_where" -> TileRules.where(args, call, checker);
 			case "tile_cumsum" -> TileRules.cumsum(args, call, checker);
+			case "tile_argreduce" -> {
+				Type r = reduce("tile." + name, typeOr(args, "x"), args, call, checker, true);
+				yield r instanceof Type.Tile t ? new Type.Tile(t.dims(), DType.I32, false) : r;
+			}
 			case "tile_rand" -> TileRules.random("tile.rand", args, call, checker, DType.F32);
 			case "tile_randint" -> TileRules.random("tile.randint", args, call, checker, DType.I64);
 			case "tile_arange" -> TileRules.arange(args, call, checker);

@@ -1655,6 +1655,15 @@ public final class KernelLowering {
 				at = here;
 				return binary("+", binary("*", a, b, c), addend, c);
 			}
+			case "argmax", "argmin": {
+				TileValue x = tileArg(args, "x", c, env);
+				Integer axis = intArg(args, "axis", env);
+				at = here;
+				if (axis == null) {
+					throw new LoweringException("tile." + op + " needs axis= (a compile-time int)", here);
+				}
+				return new TileV(argExtreme(op.equals("argmax"), x, axis, c));
+			}
 			case "cumsum": {
 				TileValue x = tileArg(args, "x", c, env);
 				Integer axis = intArg(args, "axis", env);
@@ -1947,6 +1956,35 @@ public final class KernelLowering {
 		List<Integer> dropped = new ArrayList<>(x.type().shape());
 		dropped.remove(a);
 		return def(new Stmt.Reshape(fresh(x.type().withShape(dropped)), r, at));
+	}
+
+	/**
+	 * The index (i32) of the first largest (smallest) element along {@code axis}, the axis dropped:
+	 * the smallest index whose element equals the extreme, or is NaN (a NaN wins, as in torch and
+	 * NumPy). Lowered onto a max (min) reduction, comparisons and a min reduction of index tiles, so
+	 * every backend runs it as it runs those.
+	 */
+	private TileValue argExtreme(boolean max, TileValue x, int axis, EObject node) throws LoweringException {
+		int rank = x.type().rank();
+		int a = axis < 0 ? axis + rank : axis;
+		if (a < 0 || a >= rank) {
+			throw new LoweringException("axis " + axis + " is out of range for a tile of rank " + rank, Ranges.of(node));
+		}
+		List<Integer> shape = x.type().shape();
+		List<Integer> kept = new ArrayList<>(shape);
+		kept.set(a, 1);
+		TileValue extreme = def(new Stmt.Reduce(max ? ReduceKind.MAX : ReduceKind.MIN, fresh(x.type().withShape(kept)), x, a,
+				Index.of(shape.get(a)), at));
+		TileValue hit = elementwise(BinaryKind.EQ, x, extreme, node);
+		if (x.type().dtype().isFloat()) {
+			TileValue nan = elementwise(BinaryKind.NE, x, x, node);
+			hit = select(hit, hit, nan, node);
+		}
+		List<Integer> along = new ArrayList<>(Collections.nCopies(rank, 1));
+		along.set(a, shape.get(a));
+		TileValue index = def(new Stmt.Iota(fresh(along, DType.I32), a, Index.of(0), at));
+		TileValue candidates = select(hit, index, full(shape.get(a), DType.I32, rank), node);
+		return reduce(ReduceKind.MIN, candidates, a, node);
 	}
 
 	private TileValue transpose(TileValue x) {

@@ -184,6 +184,22 @@ class KernelOracleTest {
 	}
 
 	@Test
+	void argmaxAndArgminPickTheFirstExtreme() throws IOException {
+		int rows = 9, cols = 13;
+		Random rnd = new Random(4);
+		// Few distinct values, so that ties are common: the first index must win.
+		NdArray x = NdArray.of(new long[] { rows, cols }, i -> rnd.nextInt(5));
+		check("tile_math.forge", "arg_extremes", Map.of("X", x), Map.of("R", (long) rows, "C", (long) cols), r -> {
+			int hi = 0, lo = 0;
+			for (int c = 1; c < cols; c++) {
+				hi = x.get(r, c) > x.get(r, hi) ? c : hi;
+				lo = x.get(r, c) < x.get(r, lo) ? c : lo;
+			}
+			return 100 * hi + lo;
+		}, 0);
+	}
+
+	@Test
 	void cumsumIsAnInclusivePrefixSum() throws IOException {
 		int rows = 10, cols = 13; // blocks of 4 x 16: ragged in both axes
 		Random rnd = new Random(3);
