@@ -803,7 +803,7 @@ public final class TypeChecker implements Annotations.Problems {
 		if ("not".equals(u.getOp())) {
 			return Type.BOOL;
 		}
-		if ("~".equals(u.getOp()) && operand instanceof Type.Tile t && !isBoolOperand(t)) {
+		if ("~".equals(u.getOp()) && operand instanceof Type.Tile t && !isBoolOperand(t) && !(t.dtype() != null && t.dtype().isInteger())) {
 			error(IssueCodes.DTYPE_MISMATCH, "'~' on a tile is the logical not of a bool tile (a mask): " + nodeText(u.getOperand()) + " is " + Type.show(t),
 					u);
 			return Type.UNKNOWN;
@@ -835,13 +835,15 @@ public final class TypeChecker implements Annotations.Problems {
 			if (a == null || b == null) {
 				return Type.UNKNOWN;
 			}
-			boolean logical = op.equals("&") || op.equals("|") || op.equals("^");
-			if (logical) {
-				// On tiles these combine masks; bitwise int operators would need Tile IR kinds of their own.
+			boolean bitwise = op.equals("&") || op.equals("|") || op.equals("^") || op.equals("<<") || op.equals(">>");
+			boolean intOperands = isIntOperand(left) && isIntOperand(right);
+			boolean logical = bitwise && !intOperands && !op.equals("<<") && !op.equals(">>");
+			if (bitwise && !intOperands) {
+				// On bool tiles & | ^ combine masks; on int tiles (and ints) all five are bitwise.
 				for (Type t : List.of(left, right)) {
-					if (!isBoolOperand(t)) {
-						error(IssueCodes.DTYPE_MISMATCH, "'" + op + "' on tiles combines bool tiles (masks such as cols < N): " + nodeText(t == left ? l : r)
-								+ " is " + Type.show(t), where);
+					if (!isBoolOperand(t) || op.equals("<<") || op.equals(">>")) {
+						String takes = op.equals("<<") || op.equals(">>") ? "shifts int tiles" : "combines bool tiles (masks such as cols < N) or int tiles bitwise";
+						error(IssueCodes.DTYPE_MISMATCH, "'" + op + "' on tiles " + takes + ": " + nodeText(t == left ? l : r) + " is " + Type.show(t), where);
 						return Type.UNKNOWN;
 					}
 				}
@@ -957,6 +959,12 @@ public final class TypeChecker implements Annotations.Problems {
 			case Type.Tile k -> k.dims();
 			default -> null;
 		};
+	}
+
+	/** An int tile or a Python int: what the bitwise operators take. */
+	private static boolean isIntOperand(Type t) {
+		return t instanceof Type.Tile tile && tile.dtype() != null && tile.dtype().isInteger()
+				|| t instanceof Type.Scalar s && s.kind() == Type.Scalar.Kind.INT;
 	}
 
 	/** A bool tile (or one of unknown dtype), or a Python bool: what '&', '|', '^' and '~' take on the kernel layer. */

@@ -160,6 +160,7 @@ final class GpuMath {
 			case MAX -> ir.intrinsic("llvm.maximum", LLVMTypeOf(a), a, b);
 			case MIN -> ir.intrinsic("llvm.minimum", LLVMTypeOf(a), a, b);
 			case POW -> pow(a, b);
+			case BIT_AND, BIT_OR, BIT_XOR, SHL, SHR -> throw new IllegalArgumentException(kind.mnemonic() + " of floats");
 			case EQ -> ir.fcmp(LLVMRealOEQ, a, b);
 			case NE -> ir.fcmp(LLVMRealUNE, a, b);
 			case LT -> ir.fcmp(LLVMRealOLT, a, b);
@@ -179,6 +180,11 @@ final class GpuMath {
 			case MAX -> ir.smax(a, b);
 			case MIN -> ir.smin(a, b);
 			case POW -> ir.fptosi(pow(ir.sitofp(a, ir.f64()), ir.sitofp(b, ir.f64())), LLVMTypeOf(a));
+			case BIT_AND -> ir.and(a, b);
+			case BIT_OR -> ir.or(a, b);
+			case BIT_XOR -> ir.xor(a, b);
+			case SHL -> LLVMBuildShl(ir.raw(), a, b, "");
+			case SHR -> LLVMBuildAShr(ir.raw(), a, b, "");
 			case EQ -> ir.icmp(LLVMIntEQ, a, b);
 			case NE -> ir.icmp(LLVMIntNE, a, b);
 			case LT -> ir.icmp(LLVMIntSLT, a, b);

@@ -24,6 +24,8 @@ public final class OpKinds {
 
 	public enum BinaryKind {
 		ADD("add"), SUB("sub"), MUL("mul"), DIV("div"), MAX("maximum"), MIN("minimum"), POW("pow"),
+		/** Bitwise operators on integers (two's complement); SHR shifts arithmetically, as Python's and Triton's >> on signed ints. */
+		BIT_AND("bitand"), BIT_OR("bitor"), BIT_XOR("bitxor"), SHL("shl"), SHR("shr"),
 		EQ("eq"), NE("ne"), LT("lt"), LE("le"), GT("gt"), GE("ge");
 
 		private final String mnemonic;
@@ -34,6 +36,10 @@ public final class OpKinds {
 
 		public String mnemonic() {
 			return mnemonic;
+		}
+
+		public boolean isBitwise() {
+			return ordinal() >= BIT_AND.ordinal() && ordinal() <= SHR.ordinal();
 		}
 
 		public boolean isComparison() {

@@ -1086,6 +1086,7 @@ public final class HostCodegen {
 					case MAX -> ir.intrinsic("llvm.maximum", t, a, b);
 					case MIN -> ir.intrinsic("llvm.minimum", t, a, b);
 					case POW -> ir.intrinsic("llvm.pow", t, a, b);
+					case BIT_AND, BIT_OR, BIT_XOR, SHL, SHR -> throw new IllegalArgumentException(kind.mnemonic() + " of floats");
 					case EQ -> bool(ir.fcmp(LLVMRealOEQ, a, b));
 					case NE -> bool(ir.fcmp(LLVMRealUNE, a, b));
 					case LT -> bool(ir.fcmp(LLVMRealOLT, a, b));
@@ -1106,6 +1107,11 @@ public final class HostCodegen {
 				case MAX -> intMinMax(true, a, b, dt);
 				case MIN -> intMinMax(false, a, b, dt);
 				case POW -> convert(ir.intrinsic("llvm.pow", ir.f64(), convert(a, dt, DType.F64), convert(b, dt, DType.F64)), DType.F64, dt);
+				case BIT_AND -> ir.and(a, b);
+				case BIT_OR -> ir.or(a, b);
+				case BIT_XOR -> ir.xor(a, b);
+				case SHL -> LLVMBuildShl(ir.raw(), a, b, "");
+				case SHR -> unsigned ? ir.lshr(a, b) : LLVMBuildAShr(ir.raw(), a, b, "");
 				case EQ -> bool(ir.icmp(LLVMIntEQ, a, b));
 				case NE -> bool(ir.icmp(LLVMIntNE, a, b));
 				case LT -> bool(ir.icmp(unsigned ? LLVMIntULT : LLVMIntSLT, a, b));

@@ -46,6 +46,11 @@ public final class Elementwise {
 			case MAX -> Math.max(a, b);
 			case MIN -> Math.min(a, b);
 			case POW -> Math.pow(a, b);
+			case BIT_AND -> (long) a & (long) b;
+			case BIT_OR -> (long) a | (long) b;
+			case BIT_XOR -> (long) a ^ (long) b;
+			case SHL -> (long) a << (long) b;
+			case SHR -> (long) a >> (long) b;
 			case EQ -> a == b ? 1 : 0;
 			case NE -> a != b ? 1 : 0;
 			case LT -> a < b ? 1 : 0;

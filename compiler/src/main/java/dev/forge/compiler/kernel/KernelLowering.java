@@ -924,7 +924,12 @@ public final class KernelLowering {
 					TileValue v = t.value();
 					return new TileV(elementwise(BinaryKind.EQ, v, full(0, DType.BOOL, v.type().rank()), u));
 				}
-				throw unsupported("'~' on " + describe(x) + " (it negates a bool tile, a mask)", u);
+				if (x instanceof TileV t && t.value().type().dtype().isInteger()) {
+					// Bitwise not of an int tile: x ^ -1.
+					TileValue v = t.value();
+					return new TileV(elementwise(BinaryKind.BIT_XOR, v, full(-1, v.type().dtype(), v.type().rank()), u));
+				}
+				throw unsupported("'~' on " + describe(x) + " (it negates a bool tile, a mask, or the bits of an int tile)", u);
 			default:
 				throw unsupported("the operator '" + u.getOp() + "'", u);
 		}
@@ -979,8 +984,11 @@ public final class KernelLowering {
 		if (op.equals("@")) {
 			throw unsupported("'@' on tiles (use tile.dot(a, b))", node);
 		}
-		if (op.equals("&") || op.equals("|") || op.equals("^")) {
+		if ((op.equals("&") || op.equals("|") || op.equals("^")) && !isIntTile(l) && !isIntTile(r)) {
 			return logical(op, l, r, node);
+		}
+		if (op.equals("&") || op.equals("|") || op.equals("^") || op.equals("<<") || op.equals(">>")) {
+			return bitwise(op, l, r, node);
 		}
 		if (isScalar(l) && isScalar(r)) {
 			return scalarArithmetic(op, l, r, node);
@@ -1095,6 +1103,39 @@ public final class KernelLowering {
 	}
 
 	/** {@code &}, {@code |}, {@code ^}: bitwise on int numbers, logical on bool tiles (masks). */
+	private static boolean isIntTile(Operand o) {
+		return o instanceof TileV t && t.value().type().dtype().isInteger();
+	}
+
+	/** {@code & | ^ << >>} on int tiles (and int numbers): bitwise, in the tiles' integer dtype; >> is arithmetic. */
+	private Operand bitwise(String op, Operand l, Operand r, EObject node) throws LoweringException {
+		if (l instanceof Num a && r instanceof Num b && a.integer() && b.integer()) {
+			long x = (long) a.value(), y = (long) b.value();
+			return new Num(switch (op) {
+				case "&" -> x & y;
+				case "|" -> x | y;
+				case "^" -> x ^ y;
+				case "<<" -> x << y;
+				default -> x >> y;
+			}, true);
+		}
+		for (Operand o : List.of(l, r)) {
+			if (!(isIntTile(o) || o instanceof Num n && n.integer() || o instanceof IntIdx)) {
+				throw unsupported("'" + op + "' on " + describe(o) + " (bitwise operators take int tiles and ints)", node);
+			}
+		}
+		DType dtype = meetDtype(l, r);
+		int rank = Math.max(rankOf(l), rankOf(r));
+		BinaryKind kind = switch (op) {
+			case "&" -> BinaryKind.BIT_AND;
+			case "|" -> BinaryKind.BIT_OR;
+			case "^" -> BinaryKind.BIT_XOR;
+			case "<<" -> BinaryKind.SHL;
+			default -> BinaryKind.SHR;
+		};
+		return new TileV(elementwise(kind, toTile(l, dtype, rank, node), toTile(r, dtype, rank, node), node));
+	}
+
 	private Operand logical(String op, Operand l, Operand r, EObject node) throws LoweringException {
 		if (l instanceof Num a && r instanceof Num b && a.integer() && b.integer()) {
 			long x = (long) a.value();

@@ -297,6 +297,9 @@ public final class TileVerifier {
 					problem(d.result() + ": operands are " + in.get(0) + " and " + in.get(1));
 					yield null;
 				}
+				if (b.kind().isBitwise() && !in.get(0).dtype().isInteger()) {
+					problem(d.result() + ": " + b.kind().mnemonic() + " needs integer operands, not " + in.get(0));
+				}
 				TileType t = broadcast(d, in.get(0), in.get(1));
 				yield t == null ? null : b.kind().isComparison() ? t.withDType(DType.BOOL) : t;
 			}

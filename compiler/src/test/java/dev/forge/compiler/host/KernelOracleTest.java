@@ -200,6 +200,11 @@ class KernelOracleTest {
 	}
 
 	@Test
+	void bitwiseOperatorsOnIntTilesAreJavas() throws IOException {
+		check("tile_math.forge", "bit_ops", Map.of(), Map.of("N", 300L), i -> (((i << 3) | 5) ^ (i >> 1)) & ~2, 0);
+	}
+
+	@Test
 	void cumsumIsAnInclusivePrefixSum() throws IOException {
 		int rows = 10, cols = 13; // blocks of 4 x 16: ragged in both axes
 		Random rnd = new Random(3);
