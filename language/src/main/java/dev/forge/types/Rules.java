@@ -71,6 +71,15 @@ final class Rules {
 			case "context" -> checker.currentFunction() == null ? new Type.Opaque("TileContext") : checker.tileContext();
 			case "tile_load" -> TileRules.checkMask("tile.load", tileLoad(args, checker), args, checker);
 			case "tile_store" -> tileStore(args, call, checker);
+			case "tile_atomic" -> {
+				Type dst = typeOr(args, "dst");
+				if (dst instanceof Type.Tile t && t.shared()) {
+					checker.error(IssueCodes.ARGUMENT_TYPE, "tile." + name + ": atomics update a KTile parameter, not a shared buffer (each program owns its shared buffers)",
+							value(args, "dst"));
+				}
+				TileRules.checkMask("tile." + name, typeOr(args, "value"), args, checker);
+				yield Type.NONE;
+			}
 			case "tile_create" -> new Type.Tile(shapeArg(args, "shape", checker), dtypeArg(args, "dtype", DType.F32), false);
 			case "tile_full" -> new Type.Tile(shapeArg(args, "shape", checker), dtypeArg(args, "dtype", DType.F32), false);
 			case "tile_shared" -> new Type.Tile(shapeArg(args, "shape", checker), dtypeArg(args, "dtype", DType.F16), true);

@@ -80,9 +80,10 @@ final class HostExecutor implements Runner.Executor, AutoCloseable {
 			switch (b.role()) {
 				case INPUT -> memory.put(b.name(), HostMemory.write(arena, inputs.get(b.name()), b.dtype()));
 				case OUTPUT -> {
-					// All bits set: NaN in every float dtype, so an element no kernel writes cannot pass as 0.
+					// All bits set: NaN in every float dtype, so an element no kernel writes cannot pass as 0;
+					// an output that atomics update starts at zero.
 					MemorySegment s = HostMemory.allocate(arena, TileWork.elements(b.shape(), dims), b.dtype());
-					s.fill((byte) 0xFF);
+					s.fill(exe.function().atomicallyUpdated().contains(b.name()) ? (byte) 0 : (byte) 0xFF);
 					memory.put(b.name(), s);
 				}
 				default -> {

@@ -362,6 +362,7 @@ final class GpuKernelEmitter {
 				ThreadMap map = mapOf(l.result());
 				define(l.result(), new Regs(map, l.result().type().dtype(), loadOrReuse(l, map)));
 			}
+			case Stmt.Atomic at -> atomic(at);
 			case Stmt.Store st -> {
 				Regs value = regs(st.value());
 				storeGlobal(st.arg(), st.access(), value, st.mask() == null ? null : broadcastTo(regs(st.mask()), value.map()));
@@ -1492,6 +1493,27 @@ final class GpuKernelEmitter {
 			}
 		}
 		return out;
+	}
+
+	/** An atomic update of each element this thread owns (one update per element), in bounds and where the mask holds. */
+	private void atomic(Stmt.Atomic at) {
+		Regs x = regs(at.value());
+		ThreadMap m = x.map();
+		requireWhole(m);
+		LLVMValueRef[] mask = at.mask() == null ? null : broadcastTo(regs(at.mask()), m);
+		DType dt = kernel.arg(at.arg()).dtype();
+		LLVMTypeRef st = storageType(dt);
+		String kind = at.kind().name().toLowerCase(java.util.Locale.ROOT);
+		for (int s = 0; s < m.slots(); s++) {
+			LLVMValueRef[] idx = argIndices(at.arg(), at.access(), m, s);
+			LLVMValueRef off = offset(at.arg(), idx);
+			LLVMValueRef ok = inBounds(at.arg(), idx);
+			LLVMValueRef own = owns(m, s);
+			ok = own == null ? ok : ir.and(ok, own);
+			ok = mask == null ? ok : ir.and(ok, mask[s]);
+			LLVMValueRef v = toStorage(convert(x.regs()[s], x.dtype(), dt), dt);
+			ir.ifThen(ok, () -> ir.atomicUpdate(kind, ir.gep(st, data.get(at.arg()), off), v));
+		}
 	}
 
 	/** Stores x into arg; with a mask (one i1 per slot of x), element by element where it is true. */

@@ -219,6 +219,7 @@ public final class HostCodegen {
 						d.operands().forEach(v -> use(v, s));
 					}
 					case Stmt.Store st -> st.operands().forEach(v -> use(v, s));
+					case Stmt.Atomic at -> at.operands().forEach(v -> use(v, s));
 					case Stmt.For fo -> {
 						fo.inits().forEach(v -> use(v, s));
 						analyze(fo.body());
@@ -325,6 +326,7 @@ public final class HostCodegen {
 				case Stmt.AsyncWait w -> {
 				}
 				case Stmt.Store st -> store(st);
+				case Stmt.Atomic at -> atomic(at);
 				case Stmt.Full fl -> {
 					Tile t = define(fl.result());
 					LLVMValueRef v = constant(t.type().dtype(), fl.value());
@@ -463,6 +465,25 @@ public final class HostCodegen {
 				ir.ifThen(on, () -> storeMem(value, box.address(ir, idx), dt));
 			};
 			ir.ifThenElse(box.full, () -> nest(v.shape(), one), () -> ir.ifThen(box.valid, () -> nest(box.lo, box.hi, one)));
+		}
+
+		/** An atomic update of each in-box element (where the mask holds): programs may run on several threads. */
+		void atomic(Stmt.Atomic at) {
+			Tile v = tile(at.value());
+			Arg arg = arg(at.arg());
+			Box box = box(arg, at.access(), v.shape());
+			Tile mask = at.mask() == null ? null : tile(at.mask());
+			String kind = at.kind().name().toLowerCase(java.util.Locale.ROOT);
+			ir.ifThen(box.valid, () -> nest(box.lo, box.hi, idx -> {
+				LLVMValueRef value = ir.load(elemType(v), elem(v, linear(idx, v.shape())), align(v));
+				if (mask == null) {
+					ir.atomicUpdate(kind, box.address(ir, idx), value);
+					return;
+				}
+				LLVMValueRef m = ir.load(elemType(mask), elem(mask, linear(idx, mask.shape())), align(mask));
+				LLVMValueRef on = LLVMGetIntTypeWidth(LLVMTypeOf(m)) == 1 ? m : ir.icmp(LLVMIntNE, m, LLVMConstInt(LLVMTypeOf(m), 0, 0));
+				ir.ifThen(on, () -> ir.atomicUpdate(kind, box.address(ir, idx), value));
+			}));
 		}
 
 		/**

@@ -443,6 +443,22 @@ public final class IrBuilder implements AutoCloseable {
 		return LLVMBuildExtractElement(builder, vector, i32(lane), "");
 	}
 
+	/**
+	 * A relaxed ("monotonic") atomic read-modify-write of {@code v} into {@code ptr}: add, max or min,
+	 * on floats or signed integers; the target lowers it to its atomic instruction or a
+	 * compare-and-swap loop. Returns the old value.
+	 */
+	public LLVMValueRef atomicUpdate(String kind, LLVMValueRef ptr, LLVMValueRef v) {
+		boolean isFloat = LLVMGetTypeKind(LLVMTypeOf(v)) != LLVMIntegerTypeKind;
+		int op = switch (kind) {
+			case "add" -> isFloat ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd;
+			case "max" -> isFloat ? LLVMAtomicRMWBinOpFMax : LLVMAtomicRMWBinOpMax;
+			case "min" -> isFloat ? LLVMAtomicRMWBinOpFMin : LLVMAtomicRMWBinOpMin;
+			default -> throw new IllegalArgumentException("atomic " + kind);
+		};
+		return LLVMBuildAtomicRMW(builder, op, ptr, v, LLVMAtomicOrderingMonotonic, 0);
+	}
+
 	/** Field {@code index} of a struct value (what an intrinsic or inline assembly with several results returns). */
 	public LLVMValueRef field(LLVMValueRef struct, int index) {
 		return LLVMBuildExtractValue(builder, struct, index, "");

@@ -168,6 +168,8 @@ public final class KernelLowering {
 	private final Map<String, TileValue> scalarLoads = new HashMap<>();
 	private final Map<String, SourceRange> loopLocals = new HashMap<>();
 	private final Map<String, List<Name>> reads = new HashMap<>();
+	private final Map<String, SourceRange> plainStoreAt = new HashMap<>();
+	private final Map<String, SourceRange> atomicAt = new HashMap<>();
 	private Param result;
 	private boolean returned;
 	/** The grid when it is known from an earlier lowering of the same kernel: what tile.num_programs returns. */
@@ -1604,7 +1606,10 @@ public final class KernelLowering {
 			case "load":
 				return load(args, c, env);
 			case "store":
-				store(args, c, env);
+				store(args, c, env, null);
+				return new NoneV();
+			case "atomic_add", "atomic_max", "atomic_min":
+				store(args, c, env, Stmt.AtomicKind.valueOf(op.substring("atomic_".length()).toUpperCase(Locale.ROOT)));
 				return new NoneV();
 			case "barrier":
 				at = here;
@@ -2243,7 +2248,8 @@ public final class KernelLowering {
 		return new TileV(select(m, loaded, full(other, p.dtype(), shape.size()), c));
 	}
 
-	private void store(Map<String, Expression> args, Call c, Map<String, Operand> env) throws LoweringException {
+	/** tile.store, or with {@code atomic} a tile.atomic_add/max/min: the same addressing, an atomic update per element. */
+	private void store(Map<String, Expression> args, Call c, Map<String, Operand> env, Stmt.AtomicKind atomic) throws LoweringException {
 		Expression dstExpr = required(args, "dst", c);
 		Operand dst = expr(dstExpr, env);
 		Operand value = expr(required(args, "value", c), env);
@@ -2253,6 +2259,9 @@ public final class KernelLowering {
 		Operand mask = args.get("mask") == null ? null : optional(args, "mask", env);
 		if (!(value instanceof TileV t)) {
 			throw unsupported("storing " + describe(value) + " (tile.store takes a tile)", args.get("value"));
+		}
+		if (dst instanceof Shared s && atomic != null) {
+			throw unsupported("atomics on a shared buffer (each program owns its shared buffers: update it with tile.store)", c);
 		}
 		if (dst instanceof Shared s) {
 			if (mask != null) {
@@ -2284,6 +2293,16 @@ public final class KernelLowering {
 		Access access = access(p, index, v.type().shape(), true, c);
 		storedAt.putIfAbsent(p.name(), here);
 		checkInPlace(p.name(), here);
+		if (atomic != null && !java.util.Set.of(DType.F32, DType.F64, DType.I32, DType.I64).contains(p.dtype())) {
+			throw new LoweringException("tile.atomic_" + atomic.name().toLowerCase(Locale.ROOT) + " on the " + p.dtype().sourceName() + " KTile '" + p.name()
+					+ "': atomics take f32, f64, i32 or i64 KTiles", here);
+		}
+		// One KTile is either stored or updated atomically: an atomic output starts at zero, a stored one is written once per element.
+		(atomic == null ? plainStoreAt : atomicAt).putIfAbsent(p.name(), here);
+		if (plainStoreAt.containsKey(p.name()) && atomicAt.containsKey(p.name())) {
+			throw new LoweringException("'" + p.name() + "' is both stored (tile.store, line " + plainStoreAt.get(p.name()).line()
+					+ ") and updated atomically (line " + atomicAt.get(p.name()).line() + "): use one or the other", here);
+		}
 		TileValue m = null;
 		if (mask != null) {
 			// Where the mask is False the destination keeps what it held; it broadcasts to the stored tile.
@@ -2302,7 +2321,7 @@ public final class KernelLowering {
 			m = ranked.type().shape().equals(shape) ? ranked
 					: select(def(new Stmt.Full(fresh(shape, DType.BOOL), 1, here)), ranked, ranked, c);
 		}
-		add(new Stmt.Store(p.name(), access, v, m, here));
+		add(atomic == null ? new Stmt.Store(p.name(), access, v, m, here) : new Stmt.Atomic(atomic, p.name(), access, v, m, here));
 	}
 
 	private void checkInPlace(String arg, SourceRange here) throws LoweringException {

@@ -66,6 +66,24 @@ public sealed interface Stmt {
 		}
 	}
 
+	/** What an {@link Atomic} does to each element: old + value, max(old, value), min(old, value). */
+	enum AtomicKind {
+		ADD, MAX, MIN
+	}
+
+	/**
+	 * Updates argument {@code arg} element by element, each update atomic (relaxed: no ordering with
+	 * other memory accesses; the kernel's end orders them), so that programs may update the same
+	 * elements: {@code arg[i] = kind(arg[i], value[i])} where {@code mask} (null: everywhere) holds,
+	 * out-of-bounds elements skipped. An output that atomics update starts at zero.
+	 */
+	record Atomic(AtomicKind kind, String arg, Access access, TileValue value, TileValue mask, SourceRange range) implements Stmt {
+		/** The tiles the update reads: the value, and the mask when it has one. */
+		public List<TileValue> operands() {
+			return mask == null ? List.of(value) : List.of(value, mask);
+		}
+	}
+
 	/** A tile with every element {@code value}. */
 	record Full(TileValue result, double value, SourceRange range) implements Def {
 		public List<TileValue> operands() {
@@ -194,6 +212,7 @@ public sealed interface Stmt {
 		return switch (stmt) {
 			case Load l -> "load";
 			case Store s -> "store";
+			case Atomic a -> "atomic_" + a.kind().name().toLowerCase(java.util.Locale.ROOT);
 			case Full f -> "full";
 			case Iota i -> "iota";
 			case Scan sc -> "cumsum";

@@ -82,6 +82,7 @@ public final class TensorCoreOperands {
 			switch (s) {
 				case Stmt.Def d -> d.operands().forEach(v -> used.add(v.id()));
 				case Stmt.Store st -> st.operands().forEach(v -> used.add(v.id()));
+				case Stmt.Atomic at -> at.operands().forEach(v -> used.add(v.id()));
 				case Stmt.For f -> {
 					f.inits().forEach(v -> used.add(v.id()));
 					f.yielded().forEach(v -> used.add(v.id()));

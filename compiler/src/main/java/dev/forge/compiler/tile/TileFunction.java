@@ -23,6 +23,19 @@ public record TileFunction(String name, List<Buffer> buffers, List<Kernel> kerne
 		return null;
 	}
 
+	/** The output buffers some kernel updates atomically ({@link Stmt.Atomic}): they start at zero, not undefined. */
+	public java.util.Set<String> atomicallyUpdated() {
+		java.util.Set<String> out = new java.util.TreeSet<>();
+		for (Kernel k : kernels) {
+			for (Stmt s : Stmt.flatten(k.body())) {
+				if (s instanceof Stmt.Atomic a) {
+					out.add(k.arg(a.arg()).buffer());
+				}
+			}
+		}
+		return out;
+	}
+
 	public List<Buffer> buffers(Buffer.Role role) {
 		return buffers.stream().filter(b -> b.role() == role).toList();
 	}

@@ -94,7 +94,8 @@ public final class TileInterpreter {
 						data[i] = round(in.flat(i), b.dtype());
 					}
 				}
-				case OUTPUT, TEMP -> Arrays.fill(data, Double.NaN);
+				// An output that atomics update starts at zero; the others start as NaN, so an unwritten element shows.
+				case OUTPUT, TEMP -> Arrays.fill(data, f.atomicallyUpdated().contains(b.name()) ? 0 : Double.NaN);
 				case DIM -> {
 					if (b.dim() == null || size != 1) {
 						throw new TileInterpreterException(what + " must be a scalar with a dim");
@@ -291,6 +292,7 @@ public final class TileInterpreter {
 					}
 				}
 				case Stmt.Store st -> store(st, use(scope, st.value()), st.mask() == null ? null : use(scope, st.mask()), vars);
+				case Stmt.Atomic at -> atomic(at, use(scope, at.value()), at.mask() == null ? null : use(scope, at.mask()), vars);
 				case Stmt.Full f -> {
 					double[] d = new double[size(f.result().type())];
 					Arrays.fill(d, f.value());
@@ -500,6 +502,27 @@ public final class TileInterpreter {
 				long offset = offset(v, st.access(), origin, idx);
 				if (offset >= 0 && (mask == null || mask.data()[flat] != 0)) {
 					write(v.memory(), (int) offset, round(value.data()[flat], dtype));
+				}
+			});
+		}
+
+		/** An atomic update: programs run one at a time here, so it is a read-modify-write that any program may do. */
+		private void atomic(Stmt.Atomic at, Tile value, Tile mask, Map<String, Long> vars) {
+			View v = view(at.arg());
+			int[] shape = dims(value.type());
+			long[] origin = origin(v, at.access(), shape.length, vars);
+			DType dtype = v.arg().dtype();
+			forEachIndex(shape, (flat, idx) -> {
+				long offset = offset(v, at.access(), origin, idx);
+				if (offset >= 0 && (mask == null || mask.data()[flat] != 0)) {
+					double old = v.memory().data[(int) offset];
+					double x = value.data()[flat];
+					double next = switch (at.kind()) {
+						case ADD -> old + x;
+						case MAX -> Math.max(old, x);
+						case MIN -> Math.min(old, x);
+					};
+					v.memory().data[(int) offset] = round(next, dtype);
 				}
 			});
 		}

@@ -112,6 +112,8 @@ public final class TilePrinter {
 					out.append(indent).append("}\n");
 					continue;
 				}
+				case Stmt.Atomic a -> out.append(Stmt.mnemonic(a)).append(' ').append(access(a.arg(), a.access())).append(", ").append(a.value())
+						.append(a.mask() == null ? "" : " mask " + a.mask());
 				case Stmt.Store st -> out.append("store ").append(access(st.arg(), st.access())).append(", ").append(st.value())
 						.append(st.mask() == null ? "" : " mask " + st.mask());
 				case Stmt.Barrier b -> out.append("barrier");

@@ -229,6 +229,28 @@ public final class TileVerifier {
 						}
 					}
 				}
+				case Stmt.Atomic at -> {
+					TileType v = use(at.value(), scope);
+					KernelArg a = kernel.arg(at.arg());
+					if (a != null && !a.output()) {
+						problem(Stmt.mnemonic(at) + " on '" + at.arg() + "', which is not an output argument");
+					}
+					if (v != null) {
+						access(at.arg(), at.access(), v, loopVars);
+						if (a != null && a.dtype() != v.dtype()) {
+							problem(Stmt.mnemonic(at) + " of " + v + " on " + a.dtype().sourceName() + " argument '" + a.name() + "'");
+						}
+						if (!java.util.Set.of(DType.F32, DType.F64, DType.I32, DType.I64).contains(v.dtype())) {
+							problem(Stmt.mnemonic(at) + " of " + v + ": atomics take f32, f64, i32 or i64");
+						}
+					}
+					if (at.mask() != null) {
+						TileType m = use(at.mask(), scope);
+						if (m != null && v != null && (m.dtype() != DType.BOOL || !m.shape().equals(v.shape()))) {
+							problem(Stmt.mnemonic(at) + " mask " + at.mask() + " " + m + " must be a bool tile of the value's shape " + v);
+						}
+					}
+				}
 				case Stmt.Barrier b -> {
 				}
 				case Stmt.AsyncWait w -> {

@@ -65,7 +65,7 @@ class HostCodegenTest {
 				sizes.put(b.name(), n);
 				MemorySegment s = arena.allocate(Math.max(1, n) * KernelAbi.storageBytes(b.dtype()), 64);
 				for (long i = 0; i < n; i++) {
-					set(s, b.dtype(), i, b.role() == Buffer.Role.INPUT ? inputs.get(b.name()).flat((int) i) : Double.NaN);
+					set(s, b.dtype(), i, b.role() == Buffer.Role.INPUT ? inputs.get(b.name()).flat((int) i) : f.atomicallyUpdated().contains(b.name()) ? 0 : Double.NaN);
 				}
 				mem.put(b.name(), s);
 			}

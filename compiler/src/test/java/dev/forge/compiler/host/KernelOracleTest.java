@@ -205,6 +205,33 @@ class KernelOracleTest {
 	}
 
 	@Test
+	void atomicsAccumulateAcrossProgramsFromZero() throws IOException {
+		int rows = 37, cols = 50, bins = 5;
+		Random rnd = new Random(6);
+		NdArray x = NdArray.of(new long[] { rows, cols }, i -> (float) (rnd.nextDouble() * 1.2 - 0.1));
+		TileFunction f = lower(KERNELS.resolve("tile_math.forge"), "split_k_sums", null, null);
+		Map<String, Long> dims = Map.of("R", (long) rows, "C", (long) cols, "B", (long) bins);
+		Map<String, double[]> host = HostCodegenTest.runHost(f, Map.of("X", x), dims);
+		double[] sums = new double[rows], peaks = new double[rows], hist = new double[bins];
+		for (int r = 0; r < rows; r++) {
+			for (int c = 0; c < cols; c++) {
+				double v = (float) x.get(r, c);
+				sums[r] += v;
+				peaks[r] = Math.max(peaks[r], v); // an atomically updated output starts at 0
+				int b = (int) Math.floor(v * bins);
+				if (b >= 0 && b < bins) {
+					hist[b]++;
+				}
+			}
+		}
+		HostCodegenTest.assertClose(sums, host.get("Y"), 1e-5, "split-K row sums on the host");
+		HostCodegenTest.assertClose(peaks, host.get("Peak"), 0, "atomic row maxima on the host");
+		HostCodegenTest.assertClose(hist, host.get("Hist"), 0, "atomic histogram on the host");
+		HostCodegenTest.assertClose(sums, HostCodegenTest.interp(f, Map.of("X", x), dims, "Y"), 1e-5, "split-K row sums in the interpreter");
+		HostCodegenTest.assertClose(hist, HostCodegenTest.interp(f, Map.of("X", x), dims, "Hist"), 0, "histogram in the interpreter");
+	}
+
+	@Test
 	void cumsumIsAnInclusivePrefixSum() throws IOException {
 		int rows = 10, cols = 13; // blocks of 4 x 16: ragged in both axes
 		Random rnd = new Random(3);

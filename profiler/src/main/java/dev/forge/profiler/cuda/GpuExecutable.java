@@ -117,6 +117,7 @@ final class GpuExecutable implements AutoCloseable {
 					cuda.copyToDevice(address, d, d.byteSize(), b.name());
 				}
 				case POISON -> cuda.fill(address, (byte) 0xFF, Math.max(1, b.bytes()), b.name());
+				case ZERO -> cuda.fill(address, (byte) 0, Math.max(1, b.bytes()), b.name());
 				case NONE -> {
 				}
 			}

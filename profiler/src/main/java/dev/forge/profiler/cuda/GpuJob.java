@@ -38,9 +38,9 @@ public record GpuJob(String function, String ptx, List<Kernel> kernels, List<Dev
 	public record Kernel(String symbol, String name, int threadsPerBlock, int sharedBytes) {
 	}
 
-	/** How a buffer starts: with data sent along, every byte 0xFF (NaN in every float dtype), or as allocated. */
+	/** How a buffer starts: with data sent along, every byte 0xFF (NaN in every float dtype), zero (an output atomics update), or as allocated. */
 	public enum Fill {
-		DATA, POISON, NONE
+		DATA, POISON, ZERO, NONE
 	}
 
 	/**

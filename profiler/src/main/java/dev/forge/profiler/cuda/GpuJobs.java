@@ -40,7 +40,8 @@ public final class GpuJobs {
 		for (LaunchPlan.BufferSize b : plan.buffers()) {
 			GpuJob.Fill fill = switch (b.role()) {
 				case INPUT, DIM -> GpuJob.Fill.DATA;
-				case OUTPUT -> GpuJob.Fill.POISON; // NaN everywhere: an element no kernel writes cannot pass as 0
+				// NaN everywhere: an element no kernel writes cannot pass as 0; an output atomics update starts at 0.
+				case OUTPUT -> plan.function().atomicallyUpdated().contains(b.name()) ? GpuJob.Fill.ZERO : GpuJob.Fill.POISON;
 				case TEMP -> GpuJob.Fill.NONE; // every temporary is written before it is read
 			};
 			buffers.add(new GpuJob.DeviceBuffer(b.name(), b.bytes(), fill, b.role() == Buffer.Role.INPUT && !written.contains(b.name())));
