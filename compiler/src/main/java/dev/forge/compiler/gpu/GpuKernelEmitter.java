@@ -212,7 +212,7 @@ final class GpuKernelEmitter {
 			} else if (s instanceof Stmt.Def d && d.result().type().space() == TileType.Space.SHARED) {
 				TileType t = d.result().type();
 				long bytes = align(t.elements() * storageBytes(t.dtype()), 128);
-				int ring = loop == null ? 1 : ringLength(loop, d.result());
+				int ring = loop == null ? 1 : loop.ringLength(d.result());
 				offset = align(offset, 128);
 				regions.put(d.result().id(), new Region(offset, bytes, ring, loop == null ? null : loop.var(),
 						loop == null ? null : loop.lo(), loop == null ? 1 : loop.step()));
@@ -220,21 +220,6 @@ final class GpuKernelEmitter {
 			}
 		}
 		return offset;
-	}
-
-	/** 1 + how many carried values the loop passes {@code v} through before it dies. */
-	private static int ringLength(Stmt.For f, TileValue v) {
-		int ring = 1;
-		TileValue current = v;
-		for (int guard = 0; guard <= f.yielded().size(); guard++) {
-			int at = f.yielded().indexOf(current);
-			if (at < 0) {
-				break;
-			}
-			ring++;
-			current = f.carried().get(at);
-		}
-		return ring;
 	}
 
 	private LLVMValueRef regionBase(TileValue v) {

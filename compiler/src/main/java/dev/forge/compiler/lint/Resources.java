@@ -78,26 +78,13 @@ final class Resources {
 			} else if (s instanceof Stmt.Def d && d.result().type().space() == TileType.Space.SHARED) {
 				TileType t = d.result().type();
 				long bytes = align(t.elements() * RegisterElements.storageBytes(t.dtype()), 128);
-				int ring = loop == null ? 1 : ringLength(loop, d.result());
+				int ring = loop == null ? 1 : loop.ringLength(d.result());
 				offset = align(offset, 128) + bytes * ring;
 			}
 		}
 		return offset;
 	}
 
-	private static int ringLength(Stmt.For f, dev.forge.compiler.tile.TileValue v) {
-		int n = 1;
-		dev.forge.compiler.tile.TileValue current = v;
-		for (int guard = 0; guard <= f.yielded().size(); guard++) {
-			int at = f.yielded().indexOf(current);
-			if (at < 0) {
-				break;
-			}
-			n++;
-			current = f.carried().get(at);
-		}
-		return n;
-	}
 
 	private static String describe(Kernel k) {
 		long tiles = Stmt.flatten(k.body()).stream()

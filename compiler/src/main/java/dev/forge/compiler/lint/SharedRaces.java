@@ -109,25 +109,12 @@ final class SharedRaces {
 				definitions.put(d.result().id(), s);
 				if (loop != null) {
 					innermost.put(d.result().id(), loop);
-					ring.put(d.result().id(), ringLength(loop, d.result()));
+					ring.put(d.result().id(), loop.ringLength(d.result()));
 				}
 			}
 		}
 	}
 
-	private static int ringLength(Stmt.For f, TileValue v) {
-		int n = 1;
-		TileValue current = v;
-		for (int guard = 0; guard <= f.yielded().size(); guard++) {
-			int at = f.yielded().indexOf(current);
-			if (at < 0) {
-				break;
-			}
-			n++;
-			current = f.carried().get(at);
-		}
-		return n;
-	}
 
 	private void run(Stmt.For zero) {
 		env = new HashMap<>();

@@ -175,6 +175,25 @@ public sealed interface Stmt {
 	 */
 	record For(String var, Index lo, Index hi, long step, List<TileValue> carried, List<TileValue> inits,
 			List<Stmt> body, List<TileValue> yielded, List<TileValue> results, SourceRange range) implements Stmt {
+		/**
+		 * 1 + how many carried values this loop passes {@code v} (a value defined in its body) through
+		 * before it dies: how many copies of a shared definition are alive at once, the length of the
+		 * ring of regions it needs (the stages of a software pipeline).
+		 */
+		public int ringLength(TileValue v) {
+			int ring = 1;
+			TileValue current = v;
+			for (int guard = 0; guard <= yielded.size(); guard++) {
+				int at = yielded.indexOf(current);
+				if (at < 0) {
+					break;
+				}
+				ring++;
+				current = carried.get(at);
+			}
+			return ring;
+		}
+
 		public For {
 			carried = List.copyOf(carried);
 			inits = List.copyOf(inits);
