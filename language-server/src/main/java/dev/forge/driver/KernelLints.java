@@ -198,8 +198,8 @@ public final class KernelLints {
 		return null;
 	}
 
-	/** {@code @jit}, {@code @kernel}, their calls and dotted forms ({@code @kernel.autotune(...)}). */
-	static boolean jitOrKernel(FunctionDef def) {
+	/** {@code @jit}, {@code @kernel}, their calls and dotted forms ({@code @forge.jit}, {@code @kernel.autotune(...)}). */
+	public static boolean jitOrKernel(FunctionDef def) {
 		for (dev.forge.forge.Decorator d : def.getDecorators()) {
 			EObject e = d.getExpression();
 			if (e instanceof dev.forge.forge.Call call) {

@@ -551,7 +551,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 				return lenses;
 			}
 			for (EObject item : module.getBody()) {
-				if (!(item instanceof FunctionDef def) || def.getName() == null || !isJitOrKernel(def)) {
+				if (!(item instanceof FunctionDef def) || def.getName() == null || !dev.forge.driver.KernelLints.jitOrKernel(def)) {
 					continue;
 				}
 				var node = org.eclipse.xtext.nodemodel.util.NodeModelUtils.getNode(def);
@@ -567,26 +567,6 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 			}
 			return lenses;
 		});
-	}
-
-	/** {@code @jit}, {@code @kernel}, their calls ({@code @kernel(...)}) and dotted forms ({@code @forge.jit}, {@code @kernel.x}). */
-	static boolean isJitOrKernel(FunctionDef def) {
-		for (dev.forge.forge.Decorator d : def.getDecorators()) {
-			EObject e = d.getExpression();
-			if (e instanceof dev.forge.forge.Call call) {
-				e = call.getCallee();
-			}
-			if (e instanceof dev.forge.forge.Name n && isJitOrKernel(n.getId())
-					|| e instanceof dev.forge.forge.Attribute a && (isJitOrKernel(a.getName())
-							|| a.getReceiver() instanceof dev.forge.forge.Name r && isJitOrKernel(r.getId()))) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private static boolean isJitOrKernel(String name) {
-		return "jit".equals(name) || "kernel".equals(name);
 	}
 
 	@Override

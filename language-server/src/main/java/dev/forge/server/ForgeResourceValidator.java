@@ -37,16 +37,7 @@ public class ForgeResourceValidator extends ResourceValidatorImpl {
 			return issues;
 		}
 		for (SourceDiagnostic d : new TargetChecker().check(resource)) {
-			Issue.IssueImpl issue = new Issue.IssueImpl();
-			issue.setSeverity(d.severity() == SourceDiagnostic.Severity.ERROR ? Severity.ERROR
-					: d.severity() == SourceDiagnostic.Severity.WARNING ? Severity.WARNING : Severity.INFO);
-			issue.setCode(d.code());
-			issue.setMessage(d.message());
-			issue.setOffset(d.offset());
-			issue.setLength(d.length());
-			issue.setType(CheckType.NORMAL);
-			issue.setUriToProblem(resource.getURI());
-			issues.add(issue);
+			issues.add(issue(d, resource));
 		}
 		if (indicator != null && indicator.isCanceled()) {
 			return issues;
@@ -64,21 +55,13 @@ public class ForgeResourceValidator extends ResourceValidatorImpl {
 		LineMap lines = new LineMap(text);
 		for (KernelLints.Finding f : KernelLints.lint(resource, text)) {
 			SourceDiagnostic d = f.diagnostic();
-			Issue.IssueImpl issue = new Issue.IssueImpl();
-			issue.setSeverity(d.severity() == SourceDiagnostic.Severity.ERROR ? Severity.ERROR
-					: d.severity() == SourceDiagnostic.Severity.WARNING ? Severity.WARNING : Severity.INFO);
-			issue.setCode(d.code());
-			issue.setMessage(d.message());
-			issue.setOffset(d.offset());
-			issue.setLength(d.length());
+			Issue.IssueImpl issue = issue(d, resource);
 			LineMap.Position start = lines.position(d.offset());
 			LineMap.Position end = lines.position(d.offset() + d.length());
 			issue.setLineNumber(start.line() + 1);
 			issue.setColumn(start.column() + 1);
 			issue.setLineNumberEnd(end.line() + 1);
 			issue.setColumnEnd(end.column() + 1);
-			issue.setType(CheckType.NORMAL);
-			issue.setUriToProblem(resource.getURI());
 			List<String> data = new ArrayList<>();
 			for (KernelLints.Related r : f.related()) {
 				data.add(String.join("\t", LINT_RELATED, range(lines, r.offset(), r.length()), r.message()));
@@ -90,6 +73,20 @@ public class ForgeResourceValidator extends ResourceValidatorImpl {
 			out.add(issue);
 		}
 		return out;
+	}
+
+	/** A module's diagnostic as an Xtext issue of {@code resource}. */
+	private static Issue.IssueImpl issue(SourceDiagnostic d, Resource resource) {
+		Issue.IssueImpl issue = new Issue.IssueImpl();
+		issue.setSeverity(d.severity() == SourceDiagnostic.Severity.ERROR ? Severity.ERROR
+				: d.severity() == SourceDiagnostic.Severity.WARNING ? Severity.WARNING : Severity.INFO);
+		issue.setCode(d.code());
+		issue.setMessage(d.message());
+		issue.setOffset(d.offset());
+		issue.setLength(d.length());
+		issue.setType(CheckType.NORMAL);
+		issue.setUriToProblem(resource.getURI());
+		return issue;
 	}
 
 	private static String range(LineMap lines, int offset, int length) {

@@ -6,6 +6,7 @@ import java.util.List;
 import dev.forge.compiler.gpu.RegisterElements;
 import dev.forge.compiler.tile.Kernel;
 import dev.forge.compiler.tile.Layout;
+import dev.forge.compiler.tile.LayoutMap;
 import dev.forge.compiler.tile.LayoutAssignment;
 import dev.forge.compiler.tile.Stmt;
 import dev.forge.compiler.tile.TensorCoreOperands;
@@ -50,25 +51,6 @@ final class SharedAccesses {
 			case Stmt.AsyncCopy a -> a.result();
 			default -> null;
 		};
-	}
-
-	/** The element offset of {@code at} in a shared tile stored with {@code s}, rows padded by {@code pad} elements. */
-	static long offset(Layout.Swizzled s, List<Integer> shape, int[] at, int pad) {
-		int rank = shape.size();
-		long offset = 0, stride = 1;
-		for (int k = 0; k < rank; k++) {
-			int d = s.order().get(k);
-			offset += (long) at[d] * stride;
-			stride *= shape.get(d) + (k == 0 ? pad : 0);
-		}
-		if (rank < 2 || s.maxPhase() == 1) {
-			return offset;
-		}
-		int col = at[s.order().get(0)];
-		int row = at[s.order().get(1)];
-		int phase = (row / s.perPhase()) % s.maxPhase();
-		int swizzled = ((col / s.vector()) ^ phase) * s.vector() + col % s.vector();
-		return offset - col + swizzled;
 	}
 
 	/** The layout the emitter stores a shared tile in: its assigned one, or unswizzled row-major. */
@@ -151,7 +133,7 @@ final class SharedAccesses {
 					}
 					active[l] = true;
 					any = true;
-					address[l] = offset(layout, shape, at, pad) * bytes;
+					address[l] = LayoutMap.offset(layout, shape, at, pad) * bytes;
 				}
 				if (!any) {
 					continue;
@@ -221,13 +203,13 @@ final class SharedAccesses {
 					if (at[s] == null || !starts[s]) {
 						continue;
 					}
-					long first = offset(layout, shape, at[s], pad);
+					long first = LayoutMap.offset(layout, shape, at[s], pad);
 					if (first * bytes % ((long) run * bytes) != 0) {
 						return false;
 					}
 					for (int i = 1; i < run; i++) {
 						int[] next = s + i * step < at.length ? at[s + i * step] : null;
-						if (next == null || offset(layout, shape, next, pad) != first + i) {
+						if (next == null || LayoutMap.offset(layout, shape, next, pad) != first + i) {
 							return false;
 						}
 					}
@@ -294,7 +276,7 @@ final class SharedAccesses {
 					int outer = ins[0] + outerOff, k = ins[1] + kOff;
 					at[outerAxis] = rowAxis == outerAxis ? outer + row : outer;
 					at[kAxis] = rowAxis == kAxis ? k + row : k;
-					rows[l] = offset(layout, shape, at, pad) * 2;
+					rows[l] = LayoutMap.offset(layout, shape, at, pad) * 2;
 				}
 				BankModel.Cost cost = BankModel.matrix(rows, ins[2], banks, bankWidth);
 				requests++;

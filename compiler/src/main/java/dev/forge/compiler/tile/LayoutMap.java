@@ -65,12 +65,17 @@ public final class LayoutMap {
 
 	/** The element offset of {@code at} in a shared tile of {@code shape} stored with layout {@code s}. */
 	public static long offset(Layout.Swizzled s, List<Integer> shape, int[] at) {
+		return offset(s, shape, at, 0);
+	}
+
+	/** As above, with each row (the contiguous axis) padded by {@code pad} elements (what a padding fix would do). */
+	public static long offset(Layout.Swizzled s, List<Integer> shape, int[] at, int pad) {
 		int rank = shape.size();
 		long offset = 0, stride = 1;
 		for (int k = 0; k < rank; k++) {
 			int d = s.order().get(k);
-			offset += at[d] * stride;
-			stride *= shape.get(d);
+			offset += (long) at[d] * stride;
+			stride *= shape.get(d) + (k == 0 ? pad : 0);
 		}
 		if (rank < 2 || s.maxPhase() == 1) {
 			return offset;
