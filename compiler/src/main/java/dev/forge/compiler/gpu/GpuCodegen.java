@@ -38,7 +38,7 @@ public final class GpuCodegen {
 			LineInfo lines = new LineInfo(ir, sourcePath);
 			nvptx.configure(ir.module());
 			LLVMValueRef shared = LLVMAddGlobalInAddressSpace(ir.module(), ir.array(ir.i8(), 0), "forge_shared", 3);
-			LLVMSetAlignment(shared, 128);
+			LLVMSetAlignment(shared, 1024); // wgmma operands' swizzle atoms
 			LLVMSetLinkage(shared, LLVMExternalLinkage);
 			List<GpuModule.GpuKernel> kernels = new ArrayList<>();
 			for (Kernel k : f.kernels()) {

@@ -81,6 +81,8 @@ final class GpuKernelEmitter {
 	private final boolean asyncCopies;
 	/** Whether the chip has mma.sync m16n8k16 and ldmatrix (sm_80+): dots in tensor-core layouts run on them. */
 	private final boolean tensorCores;
+	/** Whether some dot runs as wgmma (reading shared memory through the async proxy). */
+	private final boolean warpGroupDots;
 	/** Tensor-core operands as ldmatrix filled them: one 32-bit register per pair of slots. */
 	private final Map<Regs, LLVMValueRef[]> packedOperands = new java.util.IdentityHashMap<>();
 
@@ -89,6 +91,8 @@ final class GpuKernelEmitter {
 		this.lines = lines;
 		this.asyncCopies = asyncCopies;
 		this.tensorCores = tensorCores;
+		this.warpGroupDots = tensorCores && Stmt.flatten(kernel.body()).stream()
+				.anyMatch(st -> st instanceof Stmt.Dot d && kernel.threads().of(d.result()) instanceof Layout.Mma mma && mma.warpGroup());
 		this.ir = ir;
 		this.math = new GpuMath(ir);
 		this.kernel = kernel;
@@ -211,9 +215,11 @@ final class GpuKernelEmitter {
 				offset = allocate(f.body(), f, offset);
 			} else if (s instanceof Stmt.Def d && d.result().type().space() == TileType.Space.SHARED) {
 				TileType t = d.result().type();
-				long bytes = align(t.elements() * storageBytes(t.dtype()), 128);
+				// wgmma's swizzle atoms (8 rows of up to 128 B) must start 1024-byte aligned.
+				long alignment = kernel.threads().of(d.result()) instanceof Layout.Swizzled sw && sw.panel() > 0 ? 1024 : 128;
+				long bytes = align(t.elements() * storageBytes(t.dtype()), alignment);
 				int ring = loop == null ? 1 : loop.ringLength(d.result());
-				offset = align(offset, 128);
+				offset = align(offset, alignment);
 				regions.put(d.result().id(), new Region(offset, bytes, ring, loop == null ? null : loop.var(),
 						loop == null ? null : loop.lo(), loop == null ? 1 : loop.step()));
 				offset += bytes * ring;
@@ -976,7 +982,7 @@ final class GpuKernelEmitter {
 	/** acc + a @ b with CUDA-core FMAs: a and b go through the scratch area, each thread computes its accumulator slots. */
 	private Regs dot(Stmt.Dot d) {
 		if (kernel.threads().of(d.result()) instanceof Layout.Mma mma && tensorCores) {
-			return mmaDot(d, mma);
+			return mma.warpGroup() ? wgmmaDot(d, mma) : mmaDot(d, mma);
 		}
 		Regs a = regs(d.a());
 		Regs b = regs(d.b());
@@ -1081,6 +1087,12 @@ final class GpuKernelEmitter {
 	private LLVMValueRef sharedOffset(Smem s, LLVMValueRef[] at) {
 		Layout.Swizzled l = s.layout();
 		List<Integer> shape = s.type().shape();
+		if (l.panel() > 0) {
+			LLVMValueRef col = at[l.order().get(0)], row = at[l.order().get(1)];
+			LLVMValueRef panel = ir.i32(l.panel());
+			LLVMValueRef panelStart = ir.mul(LLVMBuildUDiv(ir.raw(), col, panel, ""), ir.i32(shape.get(l.order().get(1)) * l.panel()));
+			return ir.add(ir.add(panelStart, ir.mul(row, panel)), swizzledColumn(l, row, LLVMBuildURem(ir.raw(), col, panel, "")));
+		}
 		LLVMValueRef offset = ir.i32(0);
 		long stride = 1;
 		for (int o = 0; o < l.order().size(); o++) {
@@ -1093,11 +1105,18 @@ final class GpuKernelEmitter {
 		}
 		LLVMValueRef col = at[l.order().get(0)];
 		LLVMValueRef row = at[l.order().get(1)];
+		return ir.add(ir.sub(offset, col), swizzledColumn(l, row, col));
+	}
+
+	/** LayoutMap.offset's column permutation, in code: 16-byte groups XOR-permuted by the row's phase. */
+	private LLVMValueRef swizzledColumn(Layout.Swizzled l, LLVMValueRef row, LLVMValueRef col) {
+		if (l.maxPhase() == 1) {
+			return col;
+		}
 		LLVMValueRef phase = LLVMBuildURem(ir.raw(), LLVMBuildUDiv(ir.raw(), row, ir.i32(l.perPhase()), ""), ir.i32(l.maxPhase()), "");
 		LLVMValueRef vector = ir.i32(l.vector());
 		LLVMValueRef group = LLVMBuildUDiv(ir.raw(), col, vector, "");
-		LLVMValueRef swizzledCol = ir.add(ir.mul(ir.xor(group, phase), vector), LLVMBuildURem(ir.raw(), col, vector, ""));
-		return ir.add(ir.sub(offset, col), swizzledCol);
+		return ir.add(ir.mul(ir.xor(group, phase), vector), LLVMBuildURem(ir.raw(), col, vector, ""));
 	}
 
 	// ------------------------------------------------------------------ tensor cores
@@ -1279,6 +1298,104 @@ final class GpuKernelEmitter {
 		return new Regs(out, DType.F32, c);
 	}
 
+	/**
+	 * acc + a @ b as Hopper warp-group MMAs (wgmma.mma_async m64nNk16, sm_90a): both operands are
+	 * read from their shared tiles through matrix descriptors, the f32 accumulators stay in the
+	 * registers of the Mma layout. Warp group q of the [w, 1] warps computes rows 64q + 16w·j ..
+	 * +63 of the result with one instruction per j and 16-deep k step; instruction register i is
+	 * accumulator slot n/2·j + i (row 16·warp + lane/4 + 8·(i/2 mod 2), column 8·(i/4) + 2·(lane mod
+	 * 4) + i mod 2: the mma.m16n8 fragments of ThreadMap). The wait that ends the group passes the
+	 * accumulators through its asm, so that LLVM cannot read them before the instructions finish.
+	 */
+	private Regs wgmmaDot(Stmt.Dot d, Layout.Mma mma) {
+		Smem a = smem(d.a()), b = smem(d.b());
+		ThreadMap out = mapOf(d.result());
+		Regs acc = regs(d.acc());
+		LLVMValueRef[] c = acc.map().equals(out) ? acc.regs().clone() : relayout(acc, out, identityWeights(acc.map().shape()));
+		int groupWarps = mma.warps().get(0);
+		int m = d.a().type().shape().get(0), k = d.a().type().shape().get(1), n = d.b().type().shape().get(1);
+		int blocks = m / (16 * groupWarps), perInstruction = n / 2;
+		String in = d.a().type().dtype() == DType.F16 ? "f16" : "bf16";
+		// K-major (k contiguous) operands are the instruction's default; the other order is its transpose flag.
+		int transA = a.layout().order().get(0) == 0 ? 1 : 0, transB = b.layout().order().get(0) == 1 ? 1 : 0;
+		StringBuilder text = new StringBuilder("wgmma.mma_async.sync.aligned.m64n" + n + "k16.f32." + in + "." + in + " {");
+		StringBuilder constraints = new StringBuilder();
+		for (int i = 0; i < perInstruction; i++) {
+			text.append(i == 0 ? "" : ", ").append('$').append(i);
+			constraints.append("=f,");
+		}
+		text.append("}, $").append(perInstruction).append(", $").append(perInstruction + 1).append(", 1, 1, 1, ").append(transA)
+				.append(", ").append(transB).append(';');
+		constraints.append("l,l");
+		for (int i = 0; i < perInstruction; i++) {
+			constraints.append(',').append(i);
+		}
+		LLVMTypeRef[] floats = new LLVMTypeRef[perInstruction];
+		java.util.Arrays.fill(floats, ir.f32());
+		LLVMTypeRef block = ir.struct(floats);
+		LLVMValueRef groupRow = ir.mul(LLVMBuildUDiv(ir.raw(), warp, ir.i32(4), ""), ir.i32(64));
+		// The accumulators were written by ordinary instructions: order them before the asynchronous reads.
+		ir.asm(ir.voidType(), "wgmma.fence.sync.aligned;", "~{memory}");
+		for (int j = 0; j < blocks; j++) {
+			LLVMValueRef row = ir.add(groupRow, ir.i32(16 * groupWarps * j));
+			for (int kk = 0; kk < k; kk += 16) {
+				LLVMValueRef[] args = new LLVMValueRef[perInstruction + 2];
+				args[0] = descriptor(a, 0, row, ir.i32(kk));
+				args[1] = descriptor(b, 1, ir.i32(0), ir.i32(kk));
+				System.arraycopy(c, perInstruction * j, args, 2, perInstruction);
+				LLVMValueRef r = ir.asm(block, text.toString(), constraints.toString(), args);
+				for (int i = 0; i < perInstruction; i++) {
+					c[perInstruction * j + i] = ir.field(r, i);
+				}
+			}
+		}
+		ir.asm(ir.voidType(), "wgmma.commit_group.sync.aligned;", "~{memory}");
+		for (int j = 0; j < blocks; j++) {
+			// The first asm waits; the others only tie their accumulators to a point after it.
+			String wait = j == 0 ? "wgmma.wait_group.sync.aligned 0;" : "// wgmma accumulators ready";
+			StringBuilder tied = new StringBuilder();
+			for (int i = 0; i < perInstruction; i++) {
+				tied.append("=f,");
+			}
+			for (int i = 0; i < perInstruction; i++) {
+				tied.append(i).append(i + 1 < perInstruction ? "," : "");
+			}
+			LLVMValueRef[] args = java.util.Arrays.copyOfRange(c, perInstruction * j, perInstruction * (j + 1));
+			LLVMValueRef r = ir.asm(block, wait, tied + ",~{memory}", args);
+			for (int i = 0; i < perInstruction; i++) {
+				c[perInstruction * j + i] = ir.field(r, i);
+			}
+		}
+		return new Regs(out, DType.F32, c);
+	}
+
+	/**
+	 * The 64-bit wgmma matrix descriptor of the operand in shared tile s whose 8-row core matrices
+	 * start at (outer, k) (outer: the m or n coordinate along {@code outerAxis}): the start address
+	 * (unswizzled; the hardware applies the swizzle of the layout type), the leading-dimension byte
+	 * offset (the distance between 64-element panels of an MN-major operand; unused for K-major), the
+	 * stride byte offset (8 rows), and the swizzle mode (1: 128 B, 2: 64 B, 3: 32 B). CUTLASS's
+	 * GmmaDescriptor documents the fields; the layout is LayoutAssignment's wgmma operand layout.
+	 */
+	private LLVMValueRef descriptor(Smem s, int outerAxis, LLVMValueRef outer, LLVMValueRef k) {
+		Layout.Swizzled l = s.layout();
+		int rowBytes = l.panel() * 2;
+		int rows = s.type().shape().get(l.order().get(1));
+		long panelBytes = (long) rows * rowBytes;
+		boolean kMajor = l.order().get(0) != outerAxis;
+		LLVMValueRef along = kMajor ? k : outer, across = kMajor ? outer : k;
+		LLVMValueRef panel = LLVMBuildUDiv(ir.raw(), along, ir.i32(l.panel()), "");
+		LLVMValueRef offset = ir.add(ir.mul(panel, ir.i32(Math.toIntExact(panelBytes))),
+				ir.add(ir.mul(across, ir.i32(rowBytes)), ir.mul(LLVMBuildURem(ir.raw(), along, ir.i32(l.panel()), ""), ir.i32(2))));
+		LLVMValueRef address = ir.add(LLVMBuildPtrToInt(ir.raw(), s.base(), ir.i32(), ""), offset);
+		long leading = kMajor ? 1 : panelBytes >> 4;
+		long stride = (8L * rowBytes) >> 4;
+		long mode = rowBytes == 128 ? 1 : rowBytes == 64 ? 2 : 3;
+		long fields = (leading << 16) | (stride << 32) | (mode << 62);
+		LLVMValueRef start = ir.zext(ir.lshr(ir.and(address, ir.i32(0x3FFFF)), ir.i32(4)), ir.i64());
+		return ir.or(start, ir.i64(fields));
+	}
+
 	private void storeShared(Smem target, Regs x) {
 		ThreadMap m = x.map();
 		requireWhole(m);
@@ -1289,6 +1406,7 @@ final class GpuKernelEmitter {
 			LLVMValueRef at = ir.gep(st, target.base(), sharedOffset(target, m, k));
 			storeIfOwned(m, k, toStorage(convert(x.regs()[k], x.dtype(), dt), dt), at, bytes);
 		}
+		asyncProxyFence();
 	}
 
 	/**
@@ -1341,7 +1459,19 @@ final class GpuKernelEmitter {
 		if (asyncCopies) {
 			ir.asm(ir.voidType(), "cp.async.wait_group " + w.pending() + ";", "~{memory}");
 		}
+		asyncProxyFence();
 		barrier();
+	}
+
+	/**
+	 * Makes this thread's shared-memory writes (ordinary stores, cp.async) visible to the async
+	 * proxy that wgmma reads through, before the barrier that hands them over: only in kernels with
+	 * warp-group dots.
+	 */
+	private void asyncProxyFence() {
+		if (warpGroupDots) {
+			ir.asm(ir.voidType(), "fence.proxy.async.shared::cta;", "~{memory}");
+		}
 	}
 
 	// ------------------------------------------------------------------ global memory

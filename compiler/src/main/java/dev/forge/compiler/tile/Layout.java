@@ -49,15 +49,23 @@ public sealed interface Layout {
 	 * 16x8 instruction tiles, the warps laid out {@code warps} = [along m, along n] over the result
 	 * (warp id = m index * warps[1] + n index). Which thread holds which element is the instruction's
 	 * fragment layout (PTX ISA, "Matrix Fragments for mma.m16n8k16"); see the GPU backend's ThreadMap.
+	 * With {@code warpGroup} the dot runs as Hopper's wgmma.mma_async (sm_90a): the warps are [w, 1]
+	 * with w a multiple of 4, each group of four consecutive warps (a warp group) issues one m64nNk16
+	 * instruction per 64 rows, reading both operands straight from shared memory; the accumulator
+	 * fragments are the same (warp w of a group holds rows 16w..16w+15 of its 64).
 	 */
-	record Mma(List<Integer> warps) implements Layout {
+	record Mma(List<Integer> warps, boolean warpGroup) implements Layout {
 		public Mma {
 			warps = List.copyOf(warps);
 		}
 
+		public Mma(List<Integer> warps) {
+			this(warps, false);
+		}
+
 		@Override
 		public String toString() {
-			return "mma m16n8k16, warps " + warps;
+			return (warpGroup ? "wgmma m64nNk16" : "mma m16n8k16") + ", warps " + warps;
 		}
 	}
 
@@ -77,17 +85,24 @@ public sealed interface Layout {
 	 * A shared tile stored row-major along {@code order} ({@code order[0]} the contiguous axis), with
 	 * the XOR swizzle of the contiguous axis that spreads a column of rows over the banks: in row r,
 	 * the group of {@code vector} elements g moves to group {@code g ^ ((r / perPhase) % maxPhase)}.
-	 * {@code maxPhase} 1 is no swizzle.
+	 * {@code maxPhase} 1 is no swizzle. {@code panel} > 0 (2-D tiles only) cuts the contiguous axis
+	 * into panels of that many elements stored one after the other, each a row-major tile of its
+	 * own: the operand layout of Hopper's wgmma, whose swizzled rows are at most 128 bytes.
 	 */
-	record Swizzled(int vector, int perPhase, int maxPhase, List<Integer> order) implements Layout {
+	record Swizzled(int vector, int perPhase, int maxPhase, List<Integer> order, int panel) implements Layout {
 		public Swizzled {
 			order = List.copyOf(order);
 		}
 
+		public Swizzled(int vector, int perPhase, int maxPhase, List<Integer> order) {
+			this(vector, perPhase, maxPhase, order, 0);
+		}
+
 		@Override
 		public String toString() {
-			return maxPhase == 1 ? "shared order " + order
-					: "swizzled vector " + vector + ", per_phase " + perPhase + ", max_phase " + maxPhase + ", order " + order;
+			String panels = panel > 0 ? ", panel " + panel : "";
+			return maxPhase == 1 ? "shared order " + order + panels
+					: "swizzled vector " + vector + ", per_phase " + perPhase + ", max_phase " + maxPhase + panels + ", order " + order;
 		}
 	}
 }

@@ -23,7 +23,8 @@ public final class LayoutAssignment {
 	public static TileFunction apply(TileFunction f, Target target) {
 		List<Kernel> kernels = new ArrayList<>();
 		for (Kernel k : f.kernels()) {
-			kernels.add(target.isGpu() ? distribute(TensorCoreOperands.apply(k, target), target) : k.withThreads(Threads.ONE));
+			kernels.add(target.isGpu() ? distribute(WarpGroupDots.apply(TensorCoreOperands.apply(k, target), target), target)
+					: k.withThreads(Threads.ONE));
 		}
 		return new TileFunction(f.name(), f.buffers(), kernels);
 	}
@@ -65,11 +66,12 @@ public final class LayoutAssignment {
 			if (!(s instanceof Stmt.Dot d)) {
 				continue;
 			}
-			List<Integer> split = TensorCoreOperands.mmaWarps(d, warps, target);
+			boolean warpGroup = d.a().type().space() == TileType.Space.SHARED;
+			List<Integer> split = warpGroup ? TensorCoreOperands.wgmmaWarps(d, warps, target) : TensorCoreOperands.mmaWarps(d, warps, target);
 			if (split == null) {
 				continue;
 			}
-			Layout.Mma mma = new Layout.Mma(split);
+			Layout.Mma mma = new Layout.Mma(split, warpGroup);
 			int root = find(parent, d.result().id());
 			for (Stmt t : all) {
 				for (TileValue v : Stmt.defined(t)) {
@@ -79,9 +81,34 @@ public final class LayoutAssignment {
 					}
 				}
 			}
-			layouts.put(d.a().id(), new Layout.DotOperand(0, mma));
-			layouts.put(d.b().id(), new Layout.DotOperand(1, mma));
+			if (warpGroup) {
+				// Every region a pipelined operand passes through (the loop-carried stages) gets wgmma's layout.
+				for (TileValue operand : List.of(d.a(), d.b())) {
+					int group = find(parent, operand.id());
+					for (Stmt t : all) {
+						for (TileValue v : Stmt.defined(t)) {
+							if (find(parent, v.id()) == group) {
+								layouts.put(v.id(), wgmmaShared(v.type()));
+							}
+						}
+					}
+				}
+			} else {
+				layouts.put(d.a().id(), new Layout.DotOperand(0, mma));
+				layouts.put(d.b().id(), new Layout.DotOperand(1, mma));
+			}
 		}
+	}
+
+	/**
+	 * A 16-bit wgmma operand in shared memory: row-major, rows of 32, 64 or 128 bytes in the swizzle
+	 * of that width (CuTe's Swizzle<1|2|3,4,3>: 16-byte group g of row r moves to g ^ (r / (128 /
+	 * row bytes)) mod (row bytes / 16)), a longer contiguous axis in panels of 64 elements.
+	 */
+	static Layout.Swizzled wgmmaShared(TileType t) {
+		int row = TensorCoreOperands.wgmmaRow(t.shape().get(1));
+		int rowBytes = row * 2;
+		return new Layout.Swizzled(8, 128 / rowBytes, rowBytes / 16, List.of(1, 0), row);
 	}
 
 	private static int find(Map<Integer, Integer> parent, int x) {

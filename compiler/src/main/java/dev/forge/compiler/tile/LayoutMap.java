@@ -71,6 +71,11 @@ public final class LayoutMap {
 	/** As above, with each row (the contiguous axis) padded by {@code pad} elements (what a padding fix would do). */
 	public static long offset(Layout.Swizzled s, List<Integer> shape, int[] at, int pad) {
 		int rank = shape.size();
+		if (s.panel() > 0) {
+			int col = at[s.order().get(0)], row = at[s.order().get(1)];
+			long panelStart = (long) (col / s.panel()) * shape.get(s.order().get(1)) * s.panel();
+			return panelStart + (long) row * s.panel() + swizzledColumn(s, row, col % s.panel());
+		}
 		long offset = 0, stride = 1;
 		for (int k = 0; k < rank; k++) {
 			int d = s.order().get(k);
@@ -82,9 +87,13 @@ public final class LayoutMap {
 		}
 		int col = at[s.order().get(0)];
 		int row = at[s.order().get(1)];
+		return offset - col + swizzledColumn(s, row, col);
+	}
+
+	/** Where column {@code col} of row {@code row} goes within its row: 16-byte groups XOR-permuted by the row's phase. */
+	private static int swizzledColumn(Layout.Swizzled s, int row, int col) {
 		int phase = (row / s.perPhase()) % s.maxPhase();
-		int swizzled = ((col / s.vector()) ^ phase) * s.vector() + col % s.vector();
-		return offset - col + swizzled;
+		return ((col / s.vector()) ^ phase) * s.vector() + col % s.vector();
 	}
 
 	/**

@@ -194,6 +194,11 @@ public sealed interface Stmt {
 			return ring;
 		}
 
+		/** This loop with another body (the same carried values, yields and results). */
+		public For withBody(List<Stmt> newBody) {
+			return new For(var, lo, hi, step, carried, inits, newBody, yielded, results, range);
+		}
+
 		public For {
 			carried = List.copyOf(carried);
 			inits = List.copyOf(inits);
@@ -263,6 +268,37 @@ public sealed interface Stmt {
 			}
 			default -> List.of();
 		};
+	}
+
+	/** The ids of the tile values that some statement of {@code body} (loop bodies included) reads. */
+	static java.util.Set<Integer> used(List<Stmt> body) {
+		java.util.Set<Integer> used = new java.util.HashSet<>();
+		for (Stmt s : flatten(body)) {
+			switch (s) {
+				case Def d -> d.operands().forEach(v -> used.add(v.id()));
+				case Store st -> st.operands().forEach(v -> used.add(v.id()));
+				case Atomic a -> a.operands().forEach(v -> used.add(v.id()));
+				case For f -> {
+					f.inits().forEach(v -> used.add(v.id()));
+					f.yielded().forEach(v -> used.add(v.id()));
+				}
+				default -> {
+				}
+			}
+		}
+		return used;
+	}
+
+	/** {@code body} without the definitions of the values {@code ids} names (loop bodies included). */
+	static List<Stmt> withoutDefinitions(List<Stmt> body, java.util.Set<Integer> ids) {
+		List<Stmt> out = new ArrayList<>();
+		for (Stmt s : body) {
+			if (s instanceof Def d && ids.contains(d.result().id())) {
+				continue;
+			}
+			out.add(s instanceof For f ? f.withBody(withoutDefinitions(f.body(), ids)) : s);
+		}
+		return out;
 	}
 
 	/** Every statement of {@code body}, loop bodies included, in order. */

@@ -28,6 +28,42 @@ public final class TensorCoreOperands {
 		return target.isGpu() && target.has("matrix.mma") && target.getList("matrix.mma").contains("m16n8k16");
 	}
 
+	/**
+	 * Whether the target has Hopper's warp-group wgmma.mma_async m64nNk16 (bf16/f16 operands from
+	 * shared memory): its chip description lists it and the code is built for an arch-specific
+	 * ("a") SM, the only ones with wgmma.
+	 */
+	public static boolean hasWgmma(Target target) {
+		return hasMma(target) && target.has("matrix.wgmma") && target.getList("matrix.wgmma").contains("m64nNk16")
+				&& target.smVersion().endsWith("a");
+	}
+
+	/**
+	 * How {@code warps} warps split the result of {@code d} as warp groups issuing wgmma, [warps, 1],
+	 * or null when it does not fit: bf16/f16 operands of one dtype into f32, 2-D, whole warp groups,
+	 * m a multiple of 16 per warp, k of 16, n a multiple of 16 up to 256 (one instruction per 64
+	 * rows), each operand's contiguous extent a whole number of 16-byte groups.
+	 */
+	public static List<Integer> wgmmaWarps(Stmt.Dot d, int warps, Target target) {
+		DType in = d.a().type().dtype();
+		if (!hasWgmma(target) || (in != DType.BF16 && in != DType.F16) || d.b().type().dtype() != in
+				|| d.result().type().dtype() != DType.F32 || d.a().type().rank() != 2 || d.b().type().rank() != 2 || warps % 4 != 0) {
+			return null;
+		}
+		int m = d.a().type().shape().get(0), k = d.a().type().shape().get(1), n = d.b().type().shape().get(1);
+		boolean fits = m % (16 * warps) == 0 && k % 16 == 0 && n % 16 == 0 && n <= 256 && wgmmaRow(k) > 0 && wgmmaRow(n) > 0;
+		return fits ? List.of(warps, 1) : null;
+	}
+
+	/**
+	 * The elements of one swizzled row of a 16-bit wgmma operand in shared memory whose contiguous
+	 * axis has {@code extent} elements: the 32-, 64- or 128-byte swizzle modes, longer axes in
+	 * panels of 64; 0 when no mode fits.
+	 */
+	public static int wgmmaRow(int extent) {
+		return extent == 16 || extent == 32 ? extent : extent % 64 == 0 ? 64 : 0;
+	}
+
 	public static Kernel apply(Kernel k, Target target) {
 		if (!hasMma(target)) {
 			return k;
@@ -43,9 +79,8 @@ public final class TensorCoreOperands {
 		if (folded.isEmpty()) {
 			return k;
 		}
-		Set<Integer> used = new HashSet<>();
-		uses(body, used);
-		return new Kernel(k.name(), k.args(), k.grid(), removeUnused(body, folded, used), k.schedule(), k.range(), k.threads());
+		folded.removeAll(Stmt.used(body));
+		return new Kernel(k.name(), k.args(), k.grid(), Stmt.withoutDefinitions(body, folded), k.schedule(), k.range(), k.threads());
 	}
 
 	private static boolean isWidening16(Stmt.Cast c) {
@@ -67,45 +102,7 @@ public final class TensorCoreOperands {
 					continue;
 				}
 			}
-			if (s instanceof Stmt.For f) {
-				out.add(new Stmt.For(f.var(), f.lo(), f.hi(), f.step(), f.carried(), f.inits(), rewrite(f.body(), casts, folded),
-						f.yielded(), f.results(), f.range()));
-			} else {
-				out.add(s);
-			}
-		}
-		return out;
-	}
-
-	private static void uses(List<Stmt> body, Set<Integer> used) {
-		for (Stmt s : body) {
-			switch (s) {
-				case Stmt.Def d -> d.operands().forEach(v -> used.add(v.id()));
-				case Stmt.Store st -> st.operands().forEach(v -> used.add(v.id()));
-				case Stmt.Atomic at -> at.operands().forEach(v -> used.add(v.id()));
-				case Stmt.For f -> {
-					f.inits().forEach(v -> used.add(v.id()));
-					f.yielded().forEach(v -> used.add(v.id()));
-					uses(f.body(), used);
-				}
-				default -> {
-				}
-			}
-		}
-	}
-
-	private static List<Stmt> removeUnused(List<Stmt> body, Set<Integer> folded, Set<Integer> used) {
-		List<Stmt> out = new ArrayList<>();
-		for (Stmt s : body) {
-			if (s instanceof Stmt.Cast c && folded.contains(c.result().id()) && !used.contains(c.result().id())) {
-				continue;
-			}
-			if (s instanceof Stmt.For f) {
-				out.add(new Stmt.For(f.var(), f.lo(), f.hi(), f.step(), f.carried(), f.inits(), removeUnused(f.body(), folded, used),
-						f.yielded(), f.results(), f.range()));
-			} else {
-				out.add(s);
-			}
+			out.add(s instanceof Stmt.For f ? f.withBody(rewrite(f.body(), casts, folded)) : s);
 		}
 		return out;
 	}

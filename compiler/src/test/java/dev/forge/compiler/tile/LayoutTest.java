@@ -100,6 +100,33 @@ class LayoutTest {
 		assertEquals(1, LayoutMap.wavefronts(rowsPerLane, xor, shape, 2, 32, 4));
 	}
 
+	/**
+	 * wgmma's operand layouts are CuTe's Swizzle<b,4,3> on byte offsets (the 16-byte chunk index
+	 * XOR the 128-byte line index mod 2^b) within panels of at most 128-byte rows, and every element
+	 * gets its own place in the tile.
+	 */
+	@Test
+	void wgmmaOperandLayoutsAreTheHardwareSwizzleInPanels() {
+		for (int[] shape : new int[][] { { 128, 16 }, { 128, 32 }, { 64, 64 }, { 32, 128 }, { 64, 256 }, { 16, 192 } }) {
+			TileType t = new TileType(List.of(shape[0], shape[1]), DType.BF16, TileType.Space.SHARED);
+			Layout.Swizzled l = LayoutAssignment.wgmmaShared(t);
+			int rowBytes = Math.min(128, shape[1] * 2), rowElements = rowBytes / 2;
+			int bits = Integer.numberOfTrailingZeros(rowBytes / 16);
+			boolean[] taken = new boolean[shape[0] * shape[1]];
+			for (int r = 0; r < shape[0]; r++) {
+				for (int c = 0; c < shape[1]; c++) {
+					long panelStart = (long) (c / rowElements) * shape[0] * rowBytes;
+					long o = (long) r * rowBytes + (c % rowElements) * 2;
+					long swizzled = o ^ (((o >> 7) & ((1 << bits) - 1)) << 4);
+					long offset = LayoutMap.offset(l, t.shape(), new int[] { r, c });
+					assertEquals((panelStart + swizzled) / 2, offset, t + " " + l + " at " + r + "," + c);
+					assertFalse(taken[(int) offset], "two elements at offset " + offset);
+					taken[(int) offset] = true;
+				}
+			}
+		}
+	}
+
 	@Test
 	void swizzleIsAPermutationOfEachRow() {
 		Layout.Swizzled xor = new Layout.Swizzled(8, 1, 8, List.of(1, 0));
