@@ -30,6 +30,7 @@ while IFS='|' read -r file dims; do
   fi
 done <<'LIST'
 bench/gpu/memory_bound.forge|R=16384,C=4096
+bench/gpu/gemm_schedules.forge|M=4096,N=4096,K=4096
 samples/softmax.forge|B=16,S=1024,V=4096,R=16384,C=4096
 samples/rmsnorm.forge|B=16,S=1024,D=4096,R=16384
 samples/layernorm.forge|B=16,S=1024,D=4096

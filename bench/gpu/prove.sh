@@ -56,7 +56,7 @@ export results here
 grep -v ' bench$' "$jobs" | awk -v only="${SMALL_FNS:-}" 'only == "" || index("," only ",", "," $3 ",")' | xargs -P "${PARALLEL:-6}" -L 1 bash -c 'one "$@"' _
 if [ "${BENCH:-0}" = 1 ]; then
   timeout 200 python3 "$here/bench_memory_bound.py" "$main"
-  [ -d "$bundles/matmul" ] && timeout 400 python3 "$here/bench_gemm.py" "$bundles/matmul"
+  [ -d "$bundles/matmul" ] && timeout 400 python3 "$here/bench_gemm.py" "$bundles/matmul" "$bundles/gemm_schedules"
   [ -d "$bundles/dropout" ] && timeout 120 python3 "$here/compare_triton_rand.py" "$bundles/dropout"
 fi
 # BENCH_FNS=a,b limits the runs at benchmark dims to those functions.

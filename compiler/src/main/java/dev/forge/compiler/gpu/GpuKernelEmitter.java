@@ -12,6 +12,7 @@ import dev.forge.compiler.tile.Kernel;
 import dev.forge.compiler.tile.KernelArg;
 import dev.forge.compiler.tile.Layout;
 import dev.forge.compiler.tile.LayoutAssignment;
+import dev.forge.compiler.tile.SharedRegions;
 import dev.forge.compiler.tile.Stmt;
 import dev.forge.compiler.tile.TileType;
 import dev.forge.compiler.tile.TileValue;
@@ -66,11 +67,7 @@ final class GpuKernelEmitter {
 	private final Map<String, LLVMValueRef> indexVars = new HashMap<>();
 	private final Map<Integer, Object> values = new HashMap<>();
 
-	/** Shared regions of the definitions of shared tiles: value id -> byte offset, bytes of one region, ring length. */
-	private record Region(long offset, long bytes, int ring, String loopVar, Index loopLo, long loopStep) {
-	}
-
-	private final Map<Integer, Region> regions = new HashMap<>();
+	private SharedRegions regions;
 	private long scratchOffset;
 	private long scratchBytes;
 	/** Loop induction variables by name, for ring indices. */
@@ -198,42 +195,18 @@ final class GpuKernelEmitter {
 
 	// ------------------------------------------------------------------ shared memory plan
 
-	/**
-	 * Gives every definition of a shared tile its region. A definition whose value a loop carries
-	 * (the stages of a software pipeline) gets a ring of regions, as many as the loop keeps alive at
-	 * once, indexed by the iteration number.
-	 */
+	/** Gives every definition of a shared tile its region (a ring for a pipeline's stages): SharedRegions' plan. */
 	private void allocateSharedRegions() {
-		long offset = 0;
-		offset = allocate(kernel.body(), null, offset);
-		scratchOffset = align(offset, 16);
-	}
-
-	private long allocate(List<Stmt> body, Stmt.For loop, long offset) {
-		for (Stmt s : body) {
-			if (s instanceof Stmt.For f) {
-				offset = allocate(f.body(), f, offset);
-			} else if (s instanceof Stmt.Def d && d.result().type().space() == TileType.Space.SHARED) {
-				TileType t = d.result().type();
-				// wgmma's swizzle atoms (8 rows of up to 128 B) must start 1024-byte aligned.
-				long alignment = kernel.threads().of(d.result()) instanceof Layout.Swizzled sw && sw.panel() > 0 ? 1024 : 128;
-				long bytes = align(t.elements() * storageBytes(t.dtype()), alignment);
-				int ring = loop == null ? 1 : loop.ringLength(d.result());
-				offset = align(offset, alignment);
-				regions.put(d.result().id(), new Region(offset, bytes, ring, loop == null ? null : loop.var(),
-						loop == null ? null : loop.lo(), loop == null ? 1 : loop.step()));
-				offset += bytes * ring;
-			}
-		}
-		return offset;
+		regions = SharedRegions.of(kernel);
+		scratchOffset = align(regions.bytes(), 16);
 	}
 
 	private LLVMValueRef regionBase(TileValue v) {
-		Region r = regions.get(v.id());
+		SharedRegions.Region r = regions.of(v.id());
 		LLVMValueRef offset = ir.i64(r.offset());
 		if (r.ring() > 1) {
-			LLVMValueRef iteration = LLVMBuildSDiv(ir.raw(), ir.sub(loopIndex.get(r.loopVar()), index(r.loopLo())),
-					ir.i64(r.loopStep()), "");
+			LLVMValueRef iteration = LLVMBuildSDiv(ir.raw(), ir.sub(loopIndex.get(r.loop().var()), index(r.loop().lo())),
+					ir.i64(r.loop().step()), "");
 			offset = ir.add(offset, ir.mul(ir.srem(iteration, ir.i64(r.ring())), ir.i64(r.bytes())));
 		}
 		return ir.gep(ir.i8(), sharedMemory, offset);

@@ -2,18 +2,16 @@ package dev.forge.compiler.lint;
 
 import java.util.List;
 
-import dev.forge.compiler.gpu.RegisterElements;
 import dev.forge.compiler.tile.Kernel;
+import dev.forge.compiler.tile.SharedRegions;
 import dev.forge.compiler.tile.Stmt;
 import dev.forge.compiler.tile.TileType;
 import dev.forge.targets.Target;
 
 /**
  * FORGE-L-RESOURCE: threads and shared memory per block against the chip description's limits, and
- * the occupancy they leave. Shared memory follows {@code GpuKernelEmitter.allocateSharedRegions}:
- * every shared definition is a region of its elements times the element's bytes rounded up to 128,
- * 128-aligned, and a definition a loop carries is a ring of as many regions as the loop keeps alive
- * (the stages of a pipeline). The emitter's scratch area for relayouts and reductions comes on top
+ * the occupancy they leave. Shared memory is the emitter's plan, {@link SharedRegions} (a
+ * pipeline's stages as a ring of regions). The emitter's scratch area for relayouts and reductions comes on top
  * and is not counted, nor are registers (no estimate yet): the figures are lower bounds, and the
  * occupancy an upper bound. Blocks per SM follow lint-notes §5 without the register limit:
  * min(warps per SM / warps, blocks per SM, shared per SM / roundUp(shared + reserved, 128)).
@@ -68,32 +66,13 @@ final class Resources {
 
 	/** The shared tiles' regions, as the emitter allocates them (without its scratch area). */
 	static long sharedBytes(Kernel k) {
-		return allocate(k.body(), null, 0);
+		return SharedRegions.of(k).bytes();
 	}
-
-	private static long allocate(List<Stmt> body, Stmt.For loop, long offset) {
-		for (Stmt s : body) {
-			if (s instanceof Stmt.For f) {
-				offset = allocate(f.body(), f, offset);
-			} else if (s instanceof Stmt.Def d && d.result().type().space() == TileType.Space.SHARED) {
-				TileType t = d.result().type();
-				long bytes = align(t.elements() * RegisterElements.storageBytes(t.dtype()), 128);
-				int ring = loop == null ? 1 : loop.ringLength(d.result());
-				offset = align(offset, 128) + bytes * ring;
-			}
-		}
-		return offset;
-	}
-
 
 	private static String describe(Kernel k) {
 		long tiles = Stmt.flatten(k.body()).stream()
 				.filter(s -> s instanceof Stmt.Def d && d.result().type().space() == TileType.Space.SHARED).count();
 		return tiles + " shared tile" + (tiles == 1 ? "" : "s") + " (with their pipeline stages)";
-	}
-
-	private static long align(long x, long a) {
-		return (x + a - 1) / a * a;
 	}
 
 	private static String kib(long bytes) {
