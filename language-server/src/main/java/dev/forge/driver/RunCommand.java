@@ -16,7 +16,6 @@ import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.gpu.GpuCodegen;
 import dev.forge.compiler.gpu.GpuModule;
 import dev.forge.compiler.graph.LoweringException;
-import dev.forge.compiler.interp.NdArray;
 import dev.forge.compiler.tile.Buffer;
 import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.forge.Expression;
@@ -28,6 +27,7 @@ import dev.forge.forge.Parameter;
 import dev.forge.forge.UnaryExpr;
 import dev.forge.profiler.Dims;
 import dev.forge.profiler.HostRunner;
+import dev.forge.profiler.HostTensor;
 import dev.forge.profiler.Npy;
 import dev.forge.profiler.RunReport;
 import dev.forge.targets.Target;
@@ -129,7 +129,7 @@ public final class RunCommand {
 		} catch (LoweringException e) {
 			throw new IllegalStateException("compiled without dims but not with them", e);
 		}
-		Map<String, NdArray> inputs = new LinkedHashMap<>();
+		Map<String, HostTensor> inputs = new LinkedHashMap<>();
 		for (Map.Entry<String, Path> in : o.inputs().entrySet()) {
 			Buffer b = compiled.tile().buffer(in.getKey());
 			if (b == null || b.role() != Buffer.Role.INPUT) {
@@ -137,7 +137,7 @@ public final class RunCommand {
 						+ String.join(", ", compiled.tile().buffers(Buffer.Role.INPUT).stream().map(Buffer::name).toList()) + ")");
 			}
 			try {
-				inputs.put(in.getKey(), Npy.read(in.getValue(), b.dtype()).array());
+				inputs.put(in.getKey(), Npy.map(in.getValue(), b.dtype())); // in place: any size, no f64 copy
 			} catch (IOException e) {
 				throw new UsageException("--input " + in.getKey() + ": " + e.getMessage());
 			}
@@ -243,9 +243,9 @@ public final class RunCommand {
 	private static void save(HostRunner.Result result, Pipeline.Compiled compiled, Path dir, PrintStream out, boolean text) {
 		try {
 			Files.createDirectories(dir);
-			for (Map.Entry<String, NdArray> e : result.outputs().entrySet()) {
+			for (Map.Entry<String, HostTensor> e : result.outputs().entrySet()) {
 				Path file = dir.resolve(e.getKey() + ".npy");
-				Npy.write(file, e.getValue(), compiled.tile().buffer(e.getKey()).dtype());
+				Npy.write(file, e.getValue());
 				if (text) {
 					out.println("saved      " + file);
 				}

@@ -3,6 +3,7 @@ package dev.forge.profiler;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongToDoubleFunction;
 
 import dev.forge.compiler.interp.NdArray;
 import dev.forge.types.DType;
@@ -49,15 +50,40 @@ public record Comparison(boolean verified, String problem, double maxRelError, d
 
 	/** Compares one result with an explicit tolerance. */
 	public static Comparison compare(NdArray actual, NdArray expected, Tolerance tolerance) {
-		return withTolerances(List.of(actual), List.of(expected), List.of(tolerance));
+		return compareValues(List.of(Values.of(actual)), List.of(Values.of(expected)), List.of(tolerance));
 	}
 
 	/** Compares every result of a function, each with the tolerance of its dtype. */
 	public static Comparison compareAll(List<NdArray> actual, List<NdArray> expected, List<DType> dtypes) {
-		return withTolerances(actual, expected, dtypes.stream().map(Tolerance::of).toList());
+		return compareValues(actual.stream().map(Values::of).toList(), expected.stream().map(Values::of).toList(),
+				dtypes.stream().map(Tolerance::of).toList());
 	}
 
-	private static Comparison withTolerances(List<NdArray> actual, List<NdArray> expected, List<Tolerance> tolerances) {
+	/**
+	 * Compares a device's results, read where they lie in native memory (any size, 64-bit indices, no
+	 * f64 copy), with the reference's, each with the tolerance of its dtype.
+	 */
+	public static Comparison compareNative(List<HostTensor> actual, List<NdArray> expected, List<DType> dtypes) {
+		return compareValues(actual.stream().map(Values::of).toList(), expected.stream().map(Values::of).toList(),
+				dtypes.stream().map(Tolerance::of).toList());
+	}
+
+	/** A result seen element by element with 64-bit row-major indices, wherever it lies. */
+	private record Values(long[] shape, long size, LongToDoubleFunction at) {
+		static Values of(NdArray a) {
+			return new Values(a.shape(), a.size(), i -> a.flat(Math.toIntExact(i)));
+		}
+
+		static Values of(HostTensor t) {
+			return new Values(t.shape(), t.size(), t::get);
+		}
+
+		double flat(long i) {
+			return at.applyAsDouble(i);
+		}
+	}
+
+	private static Comparison compareValues(List<Values> actual, List<Values> expected, List<Tolerance> tolerances) {
 		if (actual.size() != expected.size() || tolerances.size() != expected.size()) {
 			return failed(actual.size() + " results, the reference has " + expected.size()
 					+ (tolerances.size() != expected.size() ? " and " + tolerances.size() + " dtypes are given" : ""));
@@ -71,26 +97,27 @@ public record Comparison(boolean verified, String problem, double maxRelError, d
 		double maxRel = 0;
 		double maxAbs = 0;
 		int worstOutput = 0;
-		int worstFlat = -1;
+		long worstFlat = -1;
 		long mismatchCount = 0;
 		long elementCount = 0;
 		List<Mismatch> mismatches = new ArrayList<>();
 		for (int k = 0; k < expected.size(); k++) {
-			NdArray a = actual.get(k);
-			NdArray r = expected.get(k);
+			Values a = actual.get(k);
+			Values r = expected.get(k);
 			Tolerance t = tolerances.get(k);
-			for (int i = 0; i < r.size(); i++) {
-				double rel = t.relativeError(a.flat(i), r.flat(i));
-				maxAbs = Math.max(maxAbs, t.absoluteError(a.flat(i), r.flat(i)));
+			for (long i = 0; i < r.size(); i++) {
+				double x = a.flat(i), y = r.flat(i);
+				double rel = t.relativeError(x, y);
+				maxAbs = Math.max(maxAbs, t.absoluteError(x, y));
 				if (rel > maxRel || worstFlat < 0) {
 					maxRel = Math.max(maxRel, rel);
 					worstOutput = k;
 					worstFlat = i;
 				}
-				if (!t.accepts(a.flat(i), r.flat(i))) {
+				if (!t.accepts(x, y)) {
 					mismatchCount++;
 					if (mismatches.size() < MAX_REPORTED) {
-						mismatches.add(new Mismatch(k, index(i, r.shape()), a.flat(i), r.flat(i)));
+						mismatches.add(new Mismatch(k, index(i, r.shape()), x, y));
 					}
 				}
 			}

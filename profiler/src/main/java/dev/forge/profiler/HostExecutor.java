@@ -11,21 +11,20 @@ import java.util.Map;
 
 import dev.forge.compiler.host.HostExecutable;
 import dev.forge.compiler.host.KernelAbi;
-import dev.forge.compiler.interp.NdArray;
 import dev.forge.compiler.tile.Buffer;
 import dev.forge.compiler.tile.LaunchPlan;
 import dev.forge.compiler.tile.TileFunction;
 
 /**
- * The host CPU under the {@link Runner}: native buffers in an arena that lives as long as this
- * executor, the JIT-compiled kernels over all cores, wall-clock timing ({@link Timing}).
+ * The host CPU under the {@link Runner}: the JIT-compiled kernels over all cores, reading the input
+ * tensors where they lie (native memory in the buffers' dtypes, no copy) and writing outputs into new
+ * native tensors, with wall-clock timing ({@link Timing}).
  */
-final class HostExecutor implements Runner.Executor, AutoCloseable {
+final class HostExecutor implements Runner.Executor {
 
 	private final HostExecutable exe;
 	private final int threads;
 	private final HostCapacity capacity;
-	private final Arena arena = Arena.ofShared();
 
 	HostExecutor(HostExecutable exe, int threads, HostCapacity capacity) {
 		this.exe = exe;
@@ -33,7 +32,7 @@ final class HostExecutor implements Runner.Executor, AutoCloseable {
 		this.capacity = capacity;
 	}
 
-	/** Refuses a run whose native buffers and f64 copies exceed the machine's available memory. */
+	/** Refuses a run whose native inputs, outputs and temporaries exceed the machine's available memory. */
 	@Override
 	public void admit(Map<String, Long> dims) {
 		HostMemoryException.checkNative(exe.function().name(), Dims.format(dims), HostFootprint.of(exe.function(), null, dims), capacity);
@@ -45,17 +44,21 @@ final class HostExecutor implements Runner.Executor, AutoCloseable {
 	}
 
 	@Override
-	public Map<String, NdArray> execute(Map<String, NdArray> inputs, Map<String, Long> dims) {
-		Map<String, MemorySegment> memory = memory(inputs, dims);
-		exe.run(memory, dims, threads);
-		return outputs(memory, dims);
+	public Map<String, HostTensor> execute(Map<String, HostTensor> inputs, Map<String, Long> dims) {
+		Map<String, HostTensor> outputs = outputs(dims, Arena.ofAuto());
+		exe.run(memory(inputs, outputs), dims, threads);
+		return outputs;
 	}
 
 	@Override
-	public Runner.Measured measure(Map<String, NdArray> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs) {
-		Map<String, MemorySegment> memory = memory(inputs, dims);
-		Timing timing = Timing.measure(() -> exe.run(memory, dims, threads), profile ? Timing.PROFILE_BUDGET : Timing.RUN_BUDGET);
-		return new Runner.Measured(timing, keepOutputs ? outputs(memory, dims) : null, profile ? kernelTimes(memory, dims) : List.of(), null);
+	public Runner.Measured measure(Map<String, HostTensor> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs) {
+		// Outputs not kept are freed when the timing is done, not when a collector gets to them.
+		try (Arena scratch = Arena.ofShared()) {
+			Map<String, HostTensor> outputs = outputs(dims, keepOutputs ? Arena.ofAuto() : scratch);
+			Map<String, MemorySegment> memory = memory(inputs, outputs);
+			Timing timing = Timing.measure(() -> exe.run(memory, dims, threads), profile ? Timing.PROFILE_BUDGET : Timing.RUN_BUDGET);
+			return new Runner.Measured(timing, keepOutputs ? outputs : null, profile ? kernelTimes(memory, dims) : List.of(), null);
+		}
 	}
 
 	private List<HostRunner.KernelTime> kernelTimes(Map<String, MemorySegment> memory, Map<String, Long> dims) {
@@ -74,35 +77,30 @@ final class HostExecutor implements Runner.Executor, AutoCloseable {
 		return out;
 	}
 
-	private Map<String, MemorySegment> memory(Map<String, NdArray> inputs, Map<String, Long> dims) {
+	private Map<String, MemorySegment> memory(Map<String, HostTensor> inputs, Map<String, HostTensor> outputs) {
 		Map<String, MemorySegment> memory = new HashMap<>();
-		for (Buffer b : exe.function().buffers()) {
-			switch (b.role()) {
-				case INPUT -> memory.put(b.name(), HostMemory.write(arena, inputs.get(b.name()), b.dtype()));
-				case OUTPUT -> {
-					// All bits set: NaN in every float dtype, so an element no kernel writes cannot pass as 0;
-					// an output that atomics update starts at zero.
-					MemorySegment s = HostMemory.allocate(arena, TileWork.elements(b.shape(), dims), b.dtype());
-					s.fill(exe.function().atomicallyUpdated().contains(b.name()) ? (byte) 0 : (byte) 0xFF);
-					memory.put(b.name(), s);
-				}
-				default -> {
-				}
+		for (Buffer b : exe.function().buffers(Buffer.Role.INPUT)) {
+			HostTensor t = inputs.get(b.name());
+			if (t == null || t.dtype() != b.dtype()) {
+				throw new IllegalArgumentException("input '" + b.name() + "' of @" + exe.function().name() + " needs a " + b.dtype().sourceName() + " tensor, got " + t);
 			}
+			memory.put(b.name(), t.data());
 		}
+		outputs.forEach((name, t) -> memory.put(name, t.data()));
 		return memory;
 	}
 
-	private Map<String, NdArray> outputs(Map<String, MemorySegment> memory, Map<String, Long> dims) {
-		Map<String, NdArray> out = new LinkedHashMap<>();
+	/**
+	 * New output tensors in {@code arena} with all bits set: NaN in every float dtype, so an element
+	 * no kernel writes cannot pass as 0; an output that atomics update starts at zero.
+	 */
+	private Map<String, HostTensor> outputs(Map<String, Long> dims, Arena arena) {
+		Map<String, HostTensor> out = new LinkedHashMap<>();
 		for (Buffer b : exe.function().buffers(Buffer.Role.OUTPUT)) {
-			out.put(b.name(), HostMemory.read(memory.get(b.name()), Runner.shape(b.shape(), dims), b.dtype()));
+			HostTensor t = HostTensor.allocate(arena, Runner.shape(b.shape(), dims), b.dtype());
+			t.data().fill(exe.function().atomicallyUpdated().contains(b.name()) ? (byte) 0 : (byte) 0xFF);
+			out.put(b.name(), t);
 		}
 		return out;
-	}
-
-	@Override
-	public void close() {
-		arena.close();
 	}
 }

@@ -14,12 +14,15 @@ import dev.forge.compiler.tile.TileFunction;
  * What a run holds at once on the host at concrete dims, in bytes, worked out from the shapes alone
  * (64-bit, overflow refused) so that a run that cannot fit is refused before anything is allocated.
  *
- * @param inputs      native input buffers of the compiled code (storage dtypes)
- * @param outputs     native output buffers
- * @param temporaries native scratch buffers between kernels
- * @param staging     f64 copies on the JVM heap: the drawn inputs and the outputs read back
+ * <p>Inputs and outputs live in native memory ({@link HostTensor}) at any size; only a check at
+ * these dims copies them to f64 arrays on the JVM heap, for the reference interpreter.
+ *
+ * @param inputs      native input tensors (storage dtypes): drawn or given, for any device
+ * @param outputs     native output tensors
+ * @param temporaries native scratch buffers between kernels of a host run
+ * @param staging     f64 copies of the inputs and outputs a check at these dims makes on the JVM heap
  * @param reference   f64 values the reference interpreter holds (every value of the program)
- * @param largest     the element count of the largest tensor staged as one f64 array
+ * @param largest     the element count of the largest input or output, which a check holds as one f64 array
  * @param largestName that tensor's buffer name
  */
 public record HostFootprint(long inputs, long outputs, long temporaries, long staging, long reference, long largest, String largestName) {
@@ -65,9 +68,14 @@ public record HostFootprint(long inputs, long outputs, long temporaries, long st
 		return new HostFootprint(in, out, temp, Math.multiplyExact(staged, F64), reference, largest, largestName);
 	}
 
-	/** Native memory of the compiled run. */
+	/** Native memory of a compiled run on the host: its tensors and temporaries. */
 	public long nativeBytes() {
-		return Math.addExact(Math.addExact(inputs, outputs), temporaries);
+		return Math.addExact(tensorBytes(), temporaries);
+	}
+
+	/** The native input and output tensors, which the host holds whatever the device. */
+	public long tensorBytes() {
+		return Math.addExact(inputs, outputs);
 	}
 
 	/** Heap of a check at these dims: the staged copies and the reference's values. */

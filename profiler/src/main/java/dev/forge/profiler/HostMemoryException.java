@@ -1,6 +1,5 @@
 package dev.forge.profiler;
 
-import dev.forge.compiler.interp.NdArray;
 import dev.forge.profiler.cuda.Sizes;
 
 /**
@@ -17,23 +16,19 @@ public final class HostMemoryException extends IllegalArgumentException {
 	}
 
 	/**
-	 * Refuses a run whose f64 copies on the JVM heap (the drawn inputs and the outputs read back, for
-	 * any device) cannot be made: a tensor too large for one f64 array, or the copies over the heap.
+	 * Refuses a run whose native input and output tensors, which the host holds for any device, exceed
+	 * the machine's available memory.
 	 */
-	static void checkStaging(String function, String dims, HostFootprint need, HostCapacity capacity) {
-		if (need.largest() > NdArray.MAX_ELEMENTS) {
-			throw new HostMemoryException(at(function, dims) + "'" + need.largestName() + "' has " + need.largest()
-					+ " elements, more than the run path stages in one f64 array (" + NdArray.MAX_ELEMENTS + "): use smaller --dims");
-		}
-		if (need.staging() > capacity.heapBytes()) {
-			throw new HostMemoryException(at(function, dims) + "f64 copies of the inputs and outputs " + Sizes.format(need.staging())
-					+ " exceed the Java heap's " + Sizes.format(capacity.heapBytes()) + " free: use smaller --dims, or a larger heap (-Xmx)");
+	static void checkHost(String function, String dims, HostFootprint need, HostCapacity capacity) {
+		if (need.tensorBytes() > capacity.availableBytes()) {
+			throw new HostMemoryException(at(function, dims) + "inputs " + Sizes.format(need.inputs()) + " + outputs " + Sizes.format(need.outputs())
+					+ " exceed " + Sizes.format(capacity.availableBytes()) + " available: use smaller --dims");
 		}
 	}
 
-	/** Refuses a host run whose native buffers and f64 copies together exceed the machine's available memory. */
+	/** Refuses a host run whose native tensors and temporaries exceed the machine's available memory. */
 	static void checkNative(String function, String dims, HostFootprint need, HostCapacity capacity) {
-		if (Math.addExact(need.nativeBytes(), need.staging()) > capacity.availableBytes()) {
+		if (need.nativeBytes() > capacity.availableBytes()) {
 			throw new HostMemoryException(at(function, dims) + parts(need) + " exceed " + Sizes.format(capacity.availableBytes())
 					+ " available: use smaller --dims");
 		}
@@ -56,7 +51,6 @@ public final class HostMemoryException extends IllegalArgumentException {
 
 	private static String parts(HostFootprint need) {
 		return "inputs " + Sizes.format(need.inputs()) + " + outputs " + Sizes.format(need.outputs())
-				+ (need.temporaries() > 0 ? " + temporaries " + Sizes.format(need.temporaries()) : "")
-				+ " + f64 copies " + Sizes.format(need.staging());
+				+ (need.temporaries() > 0 ? " + temporaries " + Sizes.format(need.temporaries()) : "");
 	}
 }

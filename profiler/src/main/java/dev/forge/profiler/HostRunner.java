@@ -1,5 +1,7 @@
 package dev.forge.profiler;
 
+import java.lang.foreign.Arena;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedSet;
@@ -7,6 +9,7 @@ import java.util.SequencedSet;
 import dev.forge.compiler.graph.GraphFunction;
 import dev.forge.compiler.host.HostExecutable;
 import dev.forge.compiler.interp.NdArray;
+import dev.forge.compiler.tile.Buffer;
 import dev.forge.compiler.tile.TileFunction;
 
 /**
@@ -18,14 +21,18 @@ public final class HostRunner {
 
 	/**
 	 * What to run. {@code graph} is null for a @kernel; {@code scalarDefaults} gives the values of
-	 * scalar parameters not in {@code inputs}; {@code inputs} may give any input (shapes are checked).
+	 * scalar parameters not in {@code inputs}; {@code inputs} may give any input (shapes are checked;
+	 * values are converted to the parameter's dtype).
 	 */
 	public record Request(String function, TileFunction tile, GraphFunction graph, Map<String, Long> dims, long seed,
-			Map<String, NdArray> inputs, Map<String, Double> scalarDefaults, boolean profile, String target) {
+			Map<String, HostTensor> inputs, Map<String, Double> scalarDefaults, boolean profile, String target) {
 	}
 
-	/** The report and the outputs of the compiled code at the requested dims (for --save-outputs). */
-	public record Result(RunReport report, Map<String, NdArray> outputs, List<KernelTime> kernels) {
+	/**
+	 * The report and the outputs of the compiled code at the requested dims (for --save-outputs), in
+	 * native memory that lives while they are reachable: an output may have more than 2^31 elements.
+	 */
+	public record Result(RunReport report, Map<String, HostTensor> outputs, List<KernelTime> kernels) {
 	}
 
 	/** One kernel's share of a profiled run: its mean time over the profiled runs. */
@@ -42,9 +49,8 @@ public final class HostRunner {
 
 	public static Result run(Request request) {
 		HostCapacity capacity = HostCapacity.current();
-		try (HostExecutable exe = HostExecutable.compile(request.tile());
-				HostExecutor executor = new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity)) {
-			return Runner.run(request, executor, null, capacity);
+		try (HostExecutable exe = HostExecutable.compile(request.tile())) {
+			return Runner.run(request, new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity), null, capacity);
 		}
 	}
 
@@ -53,15 +59,34 @@ public final class HostRunner {
 	 * Dims the program or the memory cannot take are refused before any input is allocated.
 	 */
 	public static Runner.Check check(Request request, HostCapacity capacity) {
-		try (HostExecutable exe = HostExecutable.compile(request.tile());
-				HostExecutor executor = new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity)) {
-			return Runner.check(request, executor, capacity);
+		try (HostExecutable exe = HostExecutable.compile(request.tile())) {
+			return Runner.check(request, new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity), capacity);
 		}
 	}
 
-	/** The inputs `forge run --seed seed` draws for {@code tile} (null {@code graph} for a kernel) when none are given. */
+	/**
+	 * The inputs `forge run --seed seed` draws for {@code tile} (null {@code graph} for a kernel) when
+	 * none are given, as the reference interpreter sees them (f64 arrays: at most 2^31 elements each).
+	 */
 	public static Map<String, NdArray> inputs(TileFunction tile, GraphFunction graph, Map<String, Long> dims, long seed,
 			Map<String, Double> scalarDefaults) {
-		return Runner.inputs(tile, graph, dims, seed, Map.of(), scalarDefaults);
+		try (Arena arena = Arena.ofConfined()) {
+			Map<String, NdArray> out = new LinkedHashMap<>();
+			Runner.inputs(tile, graph, dims, seed, Map.of(), scalarDefaults, arena).forEach((name, t) -> out.put(name, t.toNdArray()));
+			return out;
+		}
+	}
+
+	/** {@code arrays} (input name to values) as tensors in the dtypes of {@code tile}'s inputs: given inputs for a {@link Request}. */
+	public static Map<String, HostTensor> given(TileFunction tile, Map<String, NdArray> arrays) {
+		Map<String, HostTensor> out = new LinkedHashMap<>();
+		arrays.forEach((name, a) -> {
+			Buffer b = tile.buffer(name);
+			if (b == null || b.role() != Buffer.Role.INPUT) {
+				throw new IllegalArgumentException("@" + tile.name() + " has no input '" + name + "'");
+			}
+			out.put(name, HostTensor.of(a, b.dtype()));
+		});
+		return out;
 	}
 }

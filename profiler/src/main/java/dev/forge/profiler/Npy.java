@@ -1,12 +1,16 @@
 package dev.forge.profiler;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.nio.file.StandardOpenOption;
 
 import dev.forge.compiler.interp.NdArray;
 import dev.forge.types.DType;
@@ -23,7 +27,9 @@ import dev.forge.types.DType;
  *
  * <p>Values come and go as f64 ({@link NdArray}): every dtype here converts to f64 exactly, except
  * i64 beyond 2^53. Writing rounds each value to the dtype ({@link Rounding}); an integer value out of
- * the dtype's range, or NaN for an integer dtype, is an error rather than a silent wrap.
+ * the dtype's range, or NaN for an integer dtype, is an error rather than a silent wrap. Arrays of any
+ * size (more than 2^31 elements, 64-bit offsets) come and go as {@link HostTensor}s instead:
+ * {@link #map} reads a file in place, {@link #write(Path, HostTensor)} streams native memory out.
  */
 public final class Npy {
 
@@ -32,10 +38,14 @@ public final class Npy {
 	}
 
 	private static final byte[] MAGIC = { (byte) 0x93, 'N', 'U', 'M', 'P', 'Y' };
+	private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+	private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 	/** NumPy aligns the data to 64 bytes, padding the header with spaces. */
 	private static final int ALIGN = 64;
 	/** NumPy leaves room for the first dim to grow to this many digits; copied so our files match. */
 	private static final int GROWTH_DIGITS = 21;
+	/** Native data goes to the file in slices of this many bytes (a ByteBuffer holds at most 2^31). */
+	private static final long WRITE_CHUNK = 1L << 30;
 
 	private Npy() {
 	}
@@ -46,68 +56,115 @@ public final class Npy {
 	}
 
 	/**
-	 * Reads {@code file}. {@code expected} is the dtype the caller will use the array as, or null;
-	 * it is consulted only to read {@code '<u2'} as raw bf16 bits. The returned dtype is the file's:
-	 * comparing it (and the shape) with what the caller needs is the caller's job.
+	 * Reads {@code file} into f64 values. {@code expected} is the dtype the caller will use the array
+	 * as, or null; it is consulted only to read {@code '<u2'} as raw bf16 bits. The returned dtype is
+	 * the file's: comparing it (and the shape) with what the caller needs is the caller's job. An array
+	 * of more than 2^31 elements has no f64 form: {@link #map} reads it.
 	 */
 	public static Data read(Path file, DType expected) throws IOException {
-		return read(Files.readAllBytes(file), file.toString(), expected);
+		HostTensor t = map(file, expected);
+		return new Data(values(t, file.toString()), t.dtype());
 	}
 
 	/** Reads the bytes of a {@code .npy} file; {@code name} starts every error message. */
 	public static Data read(byte[] bytes, String name, DType expected) throws NpyException {
-		if (bytes.length < MAGIC.length + 2 || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-			boolean zip = bytes.length >= 2 && bytes[0] == 'P' && bytes[1] == 'K';
+		HostTensor t = tensor(MemorySegment.ofArray(bytes), name, expected);
+		return new Data(values(t, name), t.dtype());
+	}
+
+	/**
+	 * The array of {@code file} in its own dtype, of any size: the file mapped read-only, its data
+	 * used in place (a {@code .npy} file's data is the native storage of its dtype, {@link HostMemory}),
+	 * for as long as the tensor is reachable. {@code expected} is as for {@link #read(Path, DType)}.
+	 */
+	public static HostTensor map(Path file, DType expected) throws IOException {
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), Arena.ofAuto());
+			return tensor(whole, file.toString(), expected);
+		}
+	}
+
+	private static NdArray values(HostTensor t, String name) throws NpyException {
+		if (t.size() > NdArray.MAX_ELEMENTS) {
+			throw new NpyException(name + ": shape " + showShape(t.shape()) + " has too many elements to load as f64 values (at most "
+					+ NdArray.MAX_ELEMENTS + "): map it as a native tensor");
+		}
+		return t.toNdArray();
+	}
+
+	/** The array a whole {@code .npy} file's bytes hold, checked from its header to its last byte, its data in place. */
+	private static HostTensor tensor(MemorySegment bytes, String name, DType expected) throws NpyException {
+		long length = bytes.byteSize();
+		if (length < MAGIC.length + 2 || MemorySegment.mismatch(bytes, 0, MAGIC.length, MemorySegment.ofArray(MAGIC), 0, MAGIC.length) >= 0) {
+			boolean zip = length >= 2 && bytes.get(ValueLayout.JAVA_BYTE, 0) == 'P' && bytes.get(ValueLayout.JAVA_BYTE, 1) == 'K';
 			throw new NpyException(name + ": not a .npy file" + (zip ? " (it is a zip archive, perhaps an .npz: save each array with numpy.save)" : ""));
 		}
-		int major = bytes[6] & 0xff;
-		int minor = bytes[7] & 0xff;
+		int major = bytes.get(ValueLayout.JAVA_BYTE, 6) & 0xff;
+		int minor = bytes.get(ValueLayout.JAVA_BYTE, 7) & 0xff;
 		if ((major != 1 && major != 2) || minor != 0) {
 			throw new NpyException(name + ": unsupported .npy format version " + major + "." + minor + " (1.0 and 2.0 are read)");
 		}
-		ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
 		int lengthField = major == 1 ? 2 : 4;
-		if (bytes.length < 8 + lengthField) {
+		if (length < 8 + lengthField) {
 			throw new NpyException(name + ": truncated header");
 		}
-		long headerLength = major == 1 ? Short.toUnsignedInt(in.getShort(8)) : Integer.toUnsignedLong(in.getInt(8));
+		long headerLength = major == 1 ? Short.toUnsignedInt(bytes.get(LE_SHORT, 8)) : Integer.toUnsignedLong(bytes.get(LE_INT, 8));
 		long dataStart = 8 + lengthField + headerLength;
-		if (dataStart > bytes.length) {
-			throw new NpyException(name + ": truncated header (" + headerLength + " bytes announced, " + (bytes.length - 8 - lengthField) + " present)");
+		if (dataStart > length) {
+			throw new NpyException(name + ": truncated header (" + headerLength + " bytes announced, " + (length - 8 - lengthField) + " present)");
 		}
-		String header = new String(bytes, 8 + lengthField, (int) headerLength, StandardCharsets.ISO_8859_1);
-		NpyHeader h = NpyHeader.parse(header, name);
+		if (headerLength > Integer.MAX_VALUE - 16) {
+			throw new NpyException(name + ": a header of " + headerLength + " bytes is not a .npy header");
+		}
+		byte[] headerBytes = bytes.asSlice(8 + lengthField, headerLength).toArray(ValueLayout.JAVA_BYTE);
+		NpyHeader h = NpyHeader.parse(new String(headerBytes, StandardCharsets.ISO_8859_1), name);
 
 		DType dtype = dtypeOf(h.descr(), expected, name);
-		long count;
+		long want;
 		try {
-			count = NdArray.size(h.shape());
+			want = Math.multiplyExact(NdArray.size(h.shape()), (long) dtype.bits() / 8);
 		} catch (ArithmeticException e) {
-			throw new NpyException(name + ": shape " + showShape(h.shape()) + " has too many elements");
+			throw new NpyException(name + ": shape " + showShape(h.shape()) + " has too many elements (more than 2^63 bytes)");
 		}
-		long width = dtype.bits() / 8;
-		long want = count * width;
-		if (count > Integer.MAX_VALUE || want > Integer.MAX_VALUE) {
-			throw new NpyException(name + ": shape " + showShape(h.shape()) + " has too many elements to load");
-		}
-		long have = bytes.length - dataStart;
+		long have = length - dataStart;
 		if (have < want) {
 			throw new NpyException(name + ": truncated data: shape " + showShape(h.shape()) + " of '" + h.descr() + "' needs " + want + " bytes, the file has " + have);
 		}
 		if (have > want) {
 			throw new NpyException(name + ": " + (have - want) + " bytes after the data of shape " + showShape(h.shape()) + " '" + h.descr() + "' (a damaged file?)");
 		}
-		in.position((int) dataStart);
-		double[] values = new double[(int) count];
-		for (int i = 0; i < values.length; i++) {
-			values[i] = decode(in, dtype);
-		}
-		return new Data(new NdArray(h.shape(), values), dtype);
+		return new HostTensor(h.shape(), dtype, bytes.asSlice(dataStart, want));
 	}
 
 	/** Writes {@code array} as {@code dtype} to {@code file} (bf16 as raw bits in {@code '<u2'}). */
 	public static void write(Path file, NdArray array, DType dtype) throws IOException {
 		Files.write(file, encode(array, dtype, file + ": "));
+	}
+
+	/**
+	 * Writes {@code tensor} to {@code file} as its dtype, of any size: the header, then its native
+	 * memory as it is (the storage of its dtype is the {@code .npy} data), streamed without a copy.
+	 */
+	public static void write(Path file, HostTensor tensor) throws IOException {
+		String descr;
+		try {
+			descr = descr(tensor.dtype());
+		} catch (NpyException e) {
+			throw new NpyException(file + ": " + e.getMessage());
+		}
+		long bytes = Math.multiplyExact(tensor.size(), (long) HostMemory.bytes(tensor.dtype()));
+		try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+			writeFully(out, ByteBuffer.wrap(header(descr, tensor.shape())));
+			for (long at = 0; at < bytes; at += WRITE_CHUNK) {
+				writeFully(out, tensor.data().asSlice(at, Math.min(WRITE_CHUNK, bytes - at)).asByteBuffer());
+			}
+		}
+	}
+
+	private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
+		while (b.hasRemaining()) {
+			out.write(b);
+		}
 	}
 
 	/** The bytes of a {@code .npy} file holding {@code array} as {@code dtype}. */
@@ -162,22 +219,6 @@ public final class Npy {
 		};
 	}
 
-	private static double decode(ByteBuffer in, DType dtype) {
-		return switch (dtype) {
-			case F64 -> in.getDouble();
-			case F32 -> in.getFloat();
-			case F16 -> Float.float16ToFloat(in.getShort());
-			case BF16 -> Float.intBitsToFloat(Short.toUnsignedInt(in.getShort()) << 16); // bf16 is the top half of an f32
-			case I64 -> in.getLong();
-			case I32 -> in.getInt();
-			case I16 -> in.getShort();
-			case I8 -> in.get();
-			case U8 -> Byte.toUnsignedInt(in.get());
-			case BOOL -> in.get() != 0 ? 1 : 0;
-			case FP8E4M3, FP8E5M2 -> throw new IllegalStateException(dtype.toString());
-		};
-	}
-
 	// ---------------------------------------------------------------- writing
 
 	private static byte[] encode(NdArray array, DType dtype, String where) throws NpyException {
@@ -188,6 +229,18 @@ public final class Npy {
 			throw new NpyException(where + e.getMessage());
 		}
 		long[] shape = array.shape();
+		byte[] header = header(descr, shape);
+		ByteBuffer out = ByteBuffer.allocate(Math.addExact(header.length, Math.multiplyExact(array.size(), dtype.bits() / 8)))
+				.order(ByteOrder.LITTLE_ENDIAN);
+		out.put(header);
+		for (int i = 0; i < array.size(); i++) {
+			encode(out, array.flat(i), dtype, where, i, shape);
+		}
+		return out.array();
+	}
+
+	/** Magic, version, header length and the header dict padded so that the data starts at a multiple of 64 bytes. */
+	private static byte[] header(String descr, long[] shape) {
 		String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + showShape(shape) + ", }";
 		if (shape.length > 0) {
 			dict += " ".repeat(Math.max(0, GROWTH_DIGITS - Long.toString(shape[0]).length()));
@@ -202,9 +255,7 @@ public final class Npy {
 			padding = ALIGN - (prefix + dict.length() + 1) % ALIGN;
 		}
 		int headerLength = dict.length() + padding + 1;
-
-		ByteBuffer out = ByteBuffer.allocate(Math.addExact(prefix + headerLength, Math.multiplyExact(array.size(), dtype.bits() / 8)))
-				.order(ByteOrder.LITTLE_ENDIAN);
+		ByteBuffer out = ByteBuffer.allocate(prefix + headerLength).order(ByteOrder.LITTLE_ENDIAN);
 		out.put(MAGIC).put((byte) version).put((byte) 0);
 		if (version == 1) {
 			out.putShort((short) headerLength);
@@ -212,9 +263,6 @@ public final class Npy {
 			out.putInt(headerLength);
 		}
 		out.put((dict + " ".repeat(padding) + "\n").getBytes(StandardCharsets.ISO_8859_1));
-		for (int i = 0; i < array.size(); i++) {
-			encode(out, array.flat(i), dtype, where, i, shape);
-		}
 		return out.array();
 	}
 

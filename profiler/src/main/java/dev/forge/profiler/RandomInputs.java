@@ -51,15 +51,36 @@ public final class RandomInputs {
 	/** A random tensor of {@code shape} holding values of {@code dtype}, as described above. */
 	public static NdArray tensor(long[] shape, DType dtype, SplittableRandom random) {
 		double[] data = new double[NdArray.length(shape)];
-		boolean allZero = true;
-		for (int i = 0; i < data.length; i++) {
-			data[i] = value(dtype, random);
-			allZero &= data[i] == 0;
-		}
-		if (allZero && data.length > 0) {
-			data[0] = 1;
-		}
+		draw(data.length, dtype, random, 1, (i, v) -> data[(int) i] = v);
 		return new NdArray(shape, data);
+	}
+
+	/**
+	 * Draws {@code t}'s values from {@code random} straight into its native memory (64-bit indices),
+	 * each multiplied by {@code scale} and rounded to the dtype (1: as drawn). The same stream in the
+	 * same order as {@link #tensor}, so a tensor that fits an f64 array gets exactly the values it
+	 * always got, and a larger one needs no f64 copy at all.
+	 */
+	public static void fill(HostTensor t, SplittableRandom random, double scale) {
+		draw(t.size(), t.dtype(), random, scale, t::set);
+	}
+
+	/** Where drawn values go: element {@code i} of a row-major tensor. */
+	@FunctionalInterface
+	private interface Sink {
+		void set(long i, double v);
+	}
+
+	private static void draw(long n, DType dtype, SplittableRandom random, double scale, Sink sink) {
+		boolean allZero = true;
+		for (long i = 0; i < n; i++) {
+			double v = value(dtype, random);
+			allZero &= v == 0;
+			sink.set(i, scale == 1 ? v : Rounding.round(v * scale, dtype));
+		}
+		if (allZero && n > 0) {
+			sink.set(0, scale == 1 ? 1 : Rounding.round(scale, dtype));
+		}
 	}
 
 	private static double value(DType dtype, SplittableRandom random) {

@@ -1,5 +1,6 @@
 package dev.forge.profiler;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -30,8 +31,12 @@ import dev.forge.types.Dim;
  * code on them through an {@link Executor} (host CPU or GPU), the reference interpreter on the same
  * inputs (the Graph IR interpreter for modeling functions, the Tile IR interpreter for kernels), a
  * comparison with the dtype's tolerance, then timing and the report. When the reference would take
- * too long at the requested dims, the check runs on a reduced instance of the same program (dims
- * halved until it is small) and the report says so.
+ * too long at the requested dims, or not fit in f64 arrays, the check runs on a reduced instance of
+ * the same program (dims halved until it is small) and the report says so.
+ *
+ * <p>Inputs and outputs are {@link HostTensor}s: drawn straight into native memory in their dtype,
+ * so that the timed run at the requested dims holds no f64 copy and a tensor of more than 2^31
+ * elements runs wherever its native memory fits. Only the check's instance is copied to f64.
  */
 public final class Runner {
 
@@ -51,15 +56,18 @@ public final class Runner {
 		default void admit(Map<String, Long> dims) {
 		}
 
-		/** Runs the function once on {@code inputs} at {@code dims} and returns its outputs by buffer name. */
-		Map<String, NdArray> execute(Map<String, NdArray> inputs, Map<String, Long> dims);
+		/**
+		 * Runs the function once on {@code inputs} (each in its buffer's dtype) at {@code dims} and
+		 * returns its outputs by buffer name, in memory that lives while they are reachable.
+		 */
+		Map<String, HostTensor> execute(Map<String, HostTensor> inputs, Map<String, Long> dims);
 
 		/**
 		 * Times the function at {@code dims} ({@link Timing#PROFILE_BUDGET} when {@code profile}, else
 		 * {@link Timing#RUN_BUDGET}); with {@code keepOutputs} also returns the outputs of a run, and
 		 * with {@code profile} each kernel's share.
 		 */
-		Measured measure(Map<String, NdArray> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs);
+		Measured measure(Map<String, HostTensor> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs);
 	}
 
 	/**
@@ -71,7 +79,7 @@ public final class Runner {
 	 * @param method  how the time was taken when it is not plain wall-clock time ("CUDA events, L2 flushed
 	 *                before each run"), or null
 	 */
-	public record Measured(Timing timing, Map<String, NdArray> outputs, List<HostRunner.KernelTime> kernels, String method) {
+	public record Measured(Timing timing, Map<String, HostTensor> outputs, List<HostRunner.KernelTime> kernels, String method) {
 		public Measured {
 			kernels = List.copyOf(kernels);
 		}
@@ -89,7 +97,8 @@ public final class Runner {
 	 * @param inputs     the inputs it drew (or was given) at {@code dims}
 	 * @param outputs    the device's outputs at {@code dims}
 	 */
-	public record Check(Map<String, Long> dims, Comparison comparison, String reference, Map<String, NdArray> inputs, Map<String, NdArray> outputs) {
+	public record Check(Map<String, Long> dims, Comparison comparison, String reference, Map<String, HostTensor> inputs,
+			Map<String, HostTensor> outputs) {
 	}
 
 	/** Checks and times {@code request} on {@code executor}; {@code peaks} (nullable) adds the share of the chip's peaks. */
@@ -104,14 +113,22 @@ public final class Runner {
 		Check check = check(request, executor, capacity);
 		boolean full = check.dims().equals(request.dims());
 
-		// 2. Timing at the requested dims.
-		Map<String, NdArray> runInputs = full ? check.inputs() : inputs(request, request.dims());
-		Map<String, NdArray> checkedOutputs = check.outputs();
-		check = new Check(check.dims(), check.comparison(), check.reference(), null, null); // let the reduced instance's arrays go
+		// 2. Timing at the requested dims, on the check's tensors or on new ones drawn in native memory.
 		// Timed runs repeat on the same memory: outputs that atomics accumulate come from one more single run.
 		boolean accumulates = !f.atomicallyUpdated().isEmpty();
-		Measured measured = executor.measure(runInputs, request.dims(), request.profile(), !full && !accumulates);
-		Map<String, NdArray> outputs = full ? checkedOutputs : accumulates ? executor.execute(runInputs, request.dims()) : measured.outputs();
+		Measured measured;
+		Map<String, HostTensor> outputs;
+		if (full) {
+			measured = executor.measure(check.inputs(), request.dims(), request.profile(), false);
+			outputs = check.outputs();
+		} else {
+			check = new Check(check.dims(), check.comparison(), check.reference(), null, null); // let the reduced instance's tensors go
+			try (Arena arena = Arena.ofShared()) { // the full-size inputs, freed as soon as the timing is done
+				Map<String, HostTensor> runInputs = inputs(request, request.dims(), arena);
+				measured = executor.measure(runInputs, request.dims(), request.profile(), !accumulates);
+				outputs = accumulates ? executor.execute(runInputs, request.dims()) : measured.outputs();
+			}
+		}
 		WorkCounts work = request.graph() != null ? WorkCounts.of(request.graph(), request.dims())
 				: new WorkCounts(TileWork.flops(f, request.dims()), TileWork.bytes(f, request.dims()));
 		RunReport report = RunReport.of(request.function(), request.target(), request.dims(), request.seed(), check.reference(), check.comparison(),
@@ -130,20 +147,24 @@ public final class Runner {
 	public static Check check(HostRunner.Request request, Executor executor, HostCapacity capacity) {
 		TileFunction f = request.tile();
 		DimCheck.check(f, request.graph(), request.dims());
-		// The host's copies first: they also refuse sizes past 64 bits before a device plans them.
-		HostMemoryException.checkStaging(f.name(), Dims.format(request.dims()), HostFootprint.of(f, null, request.dims()), capacity);
+		// The host's native inputs and outputs first (any device stages them here): they also refuse
+		// sizes past 64 bits before a device plans them.
+		HostMemoryException.checkHost(f.name(), Dims.format(request.dims()), HostFootprint.of(f, null, request.dims()), capacity);
 		executor.admit(request.dims());
-		Map<String, Long> checkDims = request.inputs().isEmpty() ? reduced(f, request.graph(), request.dims(), capacity.heapBytes())
-				: request.dims();
+		// Given inputs are checked as given, unless the reference cannot hold them: then on a reduced instance, drawn.
+		boolean givenFit = !request.inputs().isEmpty() && HostFootprint.of(f, request.graph(), request.dims()).referenceFits(capacity.heapBytes());
+		Map<String, Long> checkDims = givenFit ? request.dims() : reduced(f, request.graph(), request.dims(), capacity.heapBytes());
 		HostFootprint atCheck = HostFootprint.of(f, request.graph(), checkDims);
 		if (!atCheck.referenceFits(capacity.heapBytes())) {
 			throw HostMemoryException.reference(f.name(), Dims.format(checkDims), atCheck, capacity);
 		}
 		boolean full = checkDims.equals(request.dims());
-		Map<String, NdArray> checkInputs = inputs(request, checkDims);
-		Map<String, NdArray> actual = executor.execute(checkInputs, checkDims);
-		Map<String, NdArray> expected = reference(request, checkInputs, checkDims);
-		List<NdArray> a = new ArrayList<>();
+		Map<String, HostTensor> checkInputs = inputs(request, checkDims, Arena.ofAuto());
+		Map<String, HostTensor> actual = executor.execute(checkInputs, checkDims);
+		Map<String, NdArray> referenceInputs = new LinkedHashMap<>();
+		checkInputs.forEach((name, t) -> referenceInputs.put(name, t.toNdArray()));
+		Map<String, NdArray> expected = reference(request, referenceInputs, checkDims);
+		List<HostTensor> a = new ArrayList<>();
 		List<NdArray> e = new ArrayList<>();
 		List<DType> types = new ArrayList<>();
 		for (Buffer b : f.buffers(Buffer.Role.OUTPUT)) {
@@ -151,9 +172,9 @@ public final class Runner {
 			e.add(expected.get(b.name()));
 			types.add(b.dtype());
 		}
-		Comparison comparison = Comparison.compareAll(a, e, types);
+		Comparison comparison = Comparison.compareNative(a, e, types);
 		String reference = (request.graph() != null ? "Graph IR" : "Tile IR") + " interpreter in f64, "
-				+ (full ? "same inputs" : "reduced instance " + Dims.format(checkDims));
+				+ (full ? "same inputs" : "reduced instance " + Dims.format(checkDims) + (request.inputs().isEmpty() ? "" : " with seeded inputs"));
 		return new Check(checkDims, comparison, reference, checkInputs, actual);
 	}
 
@@ -184,43 +205,39 @@ public final class Runner {
 		return out;
 	}
 
-	private static Map<String, NdArray> inputs(HostRunner.Request request, Map<String, Long> dims) {
-		return inputs(request.tile(), request.graph(), dims, request.seed(), request.inputs(), request.scalarDefaults());
+	/** The inputs at {@code dims} in {@code arena}: the given ones where the dims are the requested ones. */
+	private static Map<String, HostTensor> inputs(HostRunner.Request request, Map<String, Long> dims, Arena arena) {
+		Map<String, HostTensor> given = dims.equals(request.dims()) ? request.inputs() : Map.of();
+		return inputs(request.tile(), request.graph(), dims, request.seed(), given, request.scalarDefaults(), arena);
 	}
 
 	/**
-	 * Given inputs where there are, the scalar defaults, else seeded random values in [-1, 1) (one
-	 * stream per input). A parameter that enters a matmul from the right (a weight) is scaled by
-	 * 1/sqrt(K), as a model's initializer does, so that activations stay near 1 through deep
-	 * programs and a bf16 result can be compared with the f64 reference.
+	 * Given inputs where there are (converted to the buffer's dtype), the scalar defaults, else seeded
+	 * random values in [-1, 1) (one stream per input) drawn straight into native memory of
+	 * {@code arena}. A parameter that enters a matmul from the right (a weight) is scaled by 1/sqrt(K),
+	 * as a model's initializer does, so that activations stay near 1 through deep programs and a bf16
+	 * result can be compared with the f64 reference.
 	 */
-	public static Map<String, NdArray> inputs(TileFunction tile, GraphFunction graph, Map<String, Long> dims, long seed,
-			Map<String, NdArray> givenInputs, Map<String, Double> scalarDefaults) {
+	public static Map<String, HostTensor> inputs(TileFunction tile, GraphFunction graph, Map<String, Long> dims, long seed,
+			Map<String, HostTensor> givenInputs, Map<String, Double> scalarDefaults, Arena arena) {
 		Map<String, Double> scales = graph == null ? Map.of() : weightScales(graph, dims);
 		SplittableRandom root = new SplittableRandom(seed);
-		Map<String, NdArray> out = new LinkedHashMap<>();
+		Map<String, HostTensor> out = new LinkedHashMap<>();
 		for (Buffer b : tile.buffers(Buffer.Role.INPUT)) {
 			SplittableRandom random = root.split();
 			long[] shape = shape(b.shape(), dims);
-			NdArray given = givenInputs.get(b.name());
+			HostTensor given = givenInputs.get(b.name());
 			if (given != null) {
 				if (!Arrays.equals(given.shape(), shape)) {
 					throw new IllegalArgumentException("input '" + b.name() + "' has shape " + Arrays.toString(given.shape())
 							+ " but the function expects " + Arrays.toString(shape) + " " + b.shape());
 				}
-				out.put(b.name(), given);
+				out.put(b.name(), given.as(arena, b.dtype()));
 			} else if (b.shape().isEmpty() && scalarDefaults.containsKey(b.name())) {
-				out.put(b.name(), NdArray.scalar(scalarDefaults.get(b.name())));
+				out.put(b.name(), HostTensor.of(arena, NdArray.scalar(scalarDefaults.get(b.name())), b.dtype()));
 			} else {
-				NdArray values = RandomInputs.tensor(shape, b.dtype(), random);
-				Double scale = scales.get(b.name());
-				if (scale != null) {
-					double[] d = values.data();
-					for (int i = 0; i < d.length; i++) {
-						d[i] = Rounding.round(d[i] * scale, b.dtype());
-					}
-					values = new NdArray(shape, d);
-				}
+				HostTensor values = HostTensor.allocate(arena, shape, b.dtype());
+				RandomInputs.fill(values, random, scales.getOrDefault(b.name(), 1.0));
 				out.put(b.name(), values);
 			}
 		}

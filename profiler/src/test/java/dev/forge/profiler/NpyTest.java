@@ -9,8 +9,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.stream.Stream;
 
@@ -134,8 +137,11 @@ class NpyTest {
 						"x.npy: malformed header ('shape' is not a tuple)"),
 				Arguments.of("fortran_order a string", npy("{'descr': '<f4', 'fortran_order': 'no', 'shape': (1,), }", new byte[4]),
 						"x.npy: malformed header ('fortran_order' is not True or False)"),
-				Arguments.of("too many elements", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }", new byte[0]),
-						"x.npy: shape (100000, 100000) has too many elements to load"));
+				// sizes in 64 bits: 8e10 bytes are counted, not wrapped; past 2^63 bytes is refused as such
+				Arguments.of("data past 2^32 bytes", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }", new byte[0]),
+						"x.npy: truncated data: shape (100000, 100000) of '<f8' needs 80000000000 bytes, the file has 0"),
+				Arguments.of("more than 2^63 bytes", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", new byte[0]),
+						"x.npy: shape (4611686018427387904, 4) has too many elements (more than 2^63 bytes)"));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -223,6 +229,39 @@ class NpyTest {
 		assertArrayEquals(shape, back.array().shape());
 		assertEquals(4.5, back.array().flat(0));
 		assertEquals(0, (bytes.length - 8) % 64); // data aligned to 64 bytes
+	}
+
+	@Test
+	void mapsAFileOfMoreThanTwoToThe31ElementsInPlace(@TempDir Path dir) throws IOException {
+		long n = (1L << 31) + 5;
+		// A sparse file: the header, then 2 GiB of data of which only the last bytes are written.
+		byte[] header = npy("{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ",), }", new byte[0]);
+		Path file = dir.resolve("big.npy");
+		try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
+			out.write(ByteBuffer.wrap(header));
+			out.write(ByteBuffer.wrap(new byte[] { 7, (byte) 200 }), header.length + n - 2);
+		}
+		HostTensor t = Npy.map(file, null);
+		assertEquals(DType.U8, t.dtype());
+		assertArrayEquals(new long[] { n }, t.shape());
+		assertEquals(n, t.size());
+		assertEquals(7, t.get(n - 2)); // offsets past 2^31, not wrapped
+		assertEquals(200, t.get(n - 1));
+		assertEquals(0, t.get(n - 2 - (1L << 31)));
+		NpyException e = assertThrows(NpyException.class, () -> Npy.read(file, null));
+		assertStartsWith(file + ": shape (2147483653,) has too many elements to load as f64 values", e.getMessage());
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = DType.class, names = { "FP8E4M3", "FP8E5M2" }, mode = EnumSource.Mode.EXCLUDE)
+	void writesNativeTensorsAsTheArrayWriterDoes(DType dtype, @TempDir Path dir) throws IOException {
+		NdArray array = new NdArray(new long[] { 3, 2 }, valuesOf(dtype));
+		Path file = dir.resolve("t.npy");
+		Npy.write(file, HostTensor.of(array, dtype));
+		assertArrayEquals(Npy.toBytes(array, dtype), Files.readAllBytes(file));
+		HostTensor back = Npy.map(file, dtype);
+		assertEquals(dtype, back.dtype());
+		assertArrayEquals(Npy.toBytes(array, dtype), Npy.toBytes(back.toNdArray(), dtype));
 	}
 
 	// ---------------------------------------------------------------- helpers

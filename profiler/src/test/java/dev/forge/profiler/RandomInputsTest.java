@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -120,4 +121,29 @@ class RandomInputsTest {
 		IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RandomInputs.generate(function(), Map.of("B", 2L), 0));
 		assertEquals("missing dims: S, D (pass --dims S=...,D=...)", e.getMessage());
 	}
+
+	@ParameterizedTest
+	@EnumSource(value = DType.class, names = { "F64", "F32", "F16", "BF16", "I8", "I16", "I32", "I64", "U8", "BOOL" })
+	void drawingIntoNativeMemoryGivesTheSameValues(DType dtype) {
+		long[] shape = { 37, 29 };
+		double[] want = RandomInputs.tensor(shape, dtype, new SplittableRandom(11)).data();
+		HostTensor t = HostTensor.allocate(Arena.ofAuto(), shape, dtype);
+		RandomInputs.fill(t, new SplittableRandom(11), 1);
+		assertArrayEquals(want, t.toNdArray().data(), 0.0);
+		// scaled as a weight: each drawn value times the scale, rounded to the dtype
+		RandomInputs.fill(t, new SplittableRandom(11), 0.125);
+		for (int i = 0; i < want.length; i++) {
+			assertEquals(Rounding.round(want[i] * 0.125, dtype), t.get(i), 0.0, "element " + i);
+		}
+	}
+
+	@Test
+	void theFirstValuesOfASeedStayPinned() {
+		// What the first input of `forge run --seed 0` has always started with: (float) SplittableRandom(0).split().nextDouble(-1, 1)
+		SplittableRandom first = new SplittableRandom(0).split();
+		double[] v = RandomInputs.tensor(new long[] { 4 }, DType.F32, first).data();
+		assertArrayEquals(PINNED_F32, v, 0.0, Arrays.toString(v));
+	}
+
+	private static final double[] PINNED_F32 = { -0.8101677298545837, 0.6291890740394592, 0.5414360761642456, -0.8968551754951477 };
 }

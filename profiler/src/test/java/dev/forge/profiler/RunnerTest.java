@@ -54,15 +54,17 @@ class RunnerTest {
 		}
 
 		@Override
-		public Map<String, NdArray> execute(Map<String, NdArray> inputs, Map<String, Long> dims) {
+		public Map<String, HostTensor> execute(Map<String, HostTensor> inputs, Map<String, Long> dims) {
 			calls.add("execute " + Dims.format(dims));
-			Map<String, NdArray> out = new LinkedHashMap<>();
-			TileInterpreter.run(f, inputs, dims).forEach((name, a) -> out.put(name, damage.apply(a)));
+			Map<String, NdArray> arrays = new LinkedHashMap<>();
+			inputs.forEach((name, t) -> arrays.put(name, t.toNdArray()));
+			Map<String, HostTensor> out = new LinkedHashMap<>();
+			TileInterpreter.run(f, arrays, dims).forEach((name, a) -> out.put(name, HostTensor.of(damage.apply(a), f.buffer(name).dtype())));
 			return out;
 		}
 
 		@Override
-		public Runner.Measured measure(Map<String, NdArray> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs) {
+		public Runner.Measured measure(Map<String, HostTensor> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs) {
 			calls.add("measure " + Dims.format(dims) + (keepOutputs ? " keeping outputs" : ""));
 			return new Runner.Measured(Timing.ofMillis(new double[] { 2, 1, 3 }), keepOutputs ? execute(inputs, dims) : null,
 					List.of(new HostRunner.KernelTime("vadd", 4, 2)), "CUDA events");
@@ -109,22 +111,29 @@ class RunnerTest {
 	@Test
 	void admissionComesBeforeAnyInputIsDrawn() {
 		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
-		assertThrows(IllegalArgumentException.class, () -> Runner.run(request(1000, false), device, null, new HostCapacity(1L << 40, 1000)));
-		assertEquals(List.of(), device.calls, "the host's f64 copies are refused before the device is asked");
+		assertThrows(IllegalArgumentException.class, () -> Runner.run(request(1000, false), device, null, new HostCapacity(1000, 1L << 30)));
+		assertEquals(List.of(), device.calls, "the host's native tensors are refused before the device is asked");
 		Runner.run(request(1000, false), device, null, new HostCapacity(1L << 40, 1L << 30));
 		assertEquals("admit N=1000", device.calls.get(0));
 	}
 
 	@Test
-	void copiesLargerThanTheHeapAreRefusedWithTheSizes() {
+	void tensorsLargerThanTheMachineAreRefusedWithTheSizes() {
 		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
+		// x and y of 3e9 f32 each (more than 2^31 elements: native tensors, no longer refused for that) and out
 		IllegalArgumentException e = assertThrows(HostMemoryException.class,
-				() -> Runner.run(request(100_000_000L, false), device, null, new HostCapacity(1L << 40, 1L << 30)));
-		// x, y and out of 1e8 f32 each, staged as f64: 2.2 GiB
-		assertEquals("@vadd at N=100000000: f64 copies of the inputs and outputs 2.2 GiB exceed the Java heap's 1 GiB free: "
-				+ "use smaller --dims, or a larger heap (-Xmx)", e.getMessage());
-		e = assertThrows(HostMemoryException.class, () -> Runner.run(request(3_000_000_000L, false), device, null));
-		assertTrue(e.getMessage().contains("'x' has 3000000000 elements"), e.getMessage());
+				() -> Runner.run(request(3_000_000_000L, false), device, null, new HostCapacity(16L << 30, 1L << 30)));
+		assertEquals("@vadd at N=3000000000: inputs 22.4 GiB + outputs 11.2 GiB exceed 16 GiB available: use smaller --dims", e.getMessage());
+		assertEquals(List.of(), device.calls);
+	}
+
+	@Test
+	void aTensorBeyondTwoToThe31IsCheckedOnAReducedInstanceWithinTheHeap() {
+		// 3e9 elements: no f64 array holds one, so the check is reduced below 2^31 and within the heap
+		Map<String, Long> reduced = Runner.reduced(SmokeKernels.function(), null, Map.of("N", 3_000_000_000L), 1L << 30);
+		assertTrue(reduced.get("N") <= NdArray.MAX_ELEMENTS, reduced.toString());
+		assertTrue(HostFootprint.of(SmokeKernels.function(), null, reduced).referenceFits(1L << 30), reduced.toString());
+		assertEquals(Map.of("N", 11_718_750L), reduced); // halved 8 times: 48 bytes per element within 0.8 GiB
 	}
 
 	@Test

@@ -55,6 +55,7 @@ import dev.forge.forge.FunctionDef;
 import dev.forge.forge.Module;
 import dev.forge.profiler.HostMemory;
 import dev.forge.profiler.HostRunner;
+import dev.forge.profiler.HostTensor;
 import dev.forge.profiler.RandomInputs;
 import dev.forge.profiler.Rounding;
 import dev.forge.profiler.Tolerance;
@@ -289,10 +290,10 @@ class DifferentialTest {
 		Map<String, NdArray> mine = forgeRunInputs(compiled, dims, seed, defaults);
 		HostRunner.Result drawn = HostRunner.run(new HostRunner.Request("f", compiled.tile(), compiled.graph(), dims, seed, Map.of(), defaults,
 				false, "host"));
-		HostRunner.Result given = HostRunner.run(new HostRunner.Request("f", compiled.tile(), compiled.graph(), dims, seed, mine, defaults,
-				false, "host"));
+		HostRunner.Result given = HostRunner.run(new HostRunner.Request("f", compiled.tile(), compiled.graph(), dims, seed,
+				HostRunner.given(compiled.tile(), mine), defaults, false, "host"));
 		assertTrue(drawn.report().verified(), drawn.report().toText());
-		assertArrayEquals(drawn.outputs().get("result").data(), given.outputs().get("result").data());
+		assertArrayEquals(drawn.outputs().get("result").toNdArray().data(), given.outputs().get("result").toNdArray().data());
 	}
 
 	// ------------------------------------------------------------------ one program
@@ -448,10 +449,8 @@ class DifferentialTest {
 		t = lap(3, t);
 		Map<String, NdArray> host;
 		try {
-			host = viaHostRunner
-					? HostRunner.run(new HostRunner.Request("f", compiled.tile(), compiled.graph(), dims, seed, inputs, defaults, false, "host"))
-							.outputs()
-					: execute(compiled.tile(), inputs, dims);
+			host = viaHostRunner ? arrays(HostRunner.run(new HostRunner.Request("f", compiled.tile(), compiled.graph(), dims, seed,
+					HostRunner.given(compiled.tile(), inputs), defaults, false, "host")).outputs()) : execute(compiled.tile(), inputs, dims);
 		} catch (RuntimeException | Error e) {
 			return crash("compiled code crashed", e);
 		}
@@ -703,6 +702,12 @@ class DifferentialTest {
 			flat /= shape[i];
 		}
 		return index;
+	}
+
+	private static Map<String, NdArray> arrays(Map<String, HostTensor> tensors) {
+		Map<String, NdArray> out = new LinkedHashMap<>();
+		tensors.forEach((name, t) -> out.put(name, t.toNdArray()));
+		return out;
 	}
 
 	/**

@@ -19,7 +19,6 @@ import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.graph.GraphFunction;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.compiler.interp.InterpreterException;
-import dev.forge.compiler.interp.NdArray;
 import dev.forge.diagnostics.SourceDiagnostic;
 import dev.forge.driver.Checker;
 import dev.forge.driver.Ir;
@@ -41,7 +40,8 @@ import dev.forge.profiler.Runner;
  *
  * <p>The gate runs within a small {@link HostCapacity} (at most 1 GiB of memory, 512 MiB of heap), so
  * that large dims are checked for the right refusal ({@link HostMemoryException}, thrown before any
- * input is drawn) without allocating them. {@code -Dforge.fuzz.cases=N} draws N random bindings per
+ * input is drawn) without allocating them. A tensor of more than 2^31 elements is refused only for
+ * its native memory (over 1 GiB here); {@code LargeTensorTest} runs one where the machine has room. {@code -Dforge.fuzz.cases=N} draws N random bindings per
  * function (default 4, plus all-0, all-1 and all-2), {@code -Dforge.fuzz.seed=S} another sequence,
  * {@code -Dforge.fuzz.only=TEXT} only the files whose name contains TEXT.
  */
@@ -158,8 +158,8 @@ class DimsFuzzTest {
 		} catch (RuntimeException e) {
 			return true;
 		}
-		return need.largest() > NdArray.MAX_ELEMENTS || need.nativeBytes() + need.staging() > CAPACITY.availableBytes()
-				|| need.staging() > CAPACITY.heapBytes();
+		// Tensors live in native memory at any size; the check's f64 copies are of a reduced instance.
+		return need.nativeBytes() > CAPACITY.availableBytes();
 	}
 
 	/** Scalar parameters with a default (eps) keep it, as in `forge run`. */

@@ -1,6 +1,7 @@
 package dev.forge.profiler.cuda;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,13 +10,13 @@ import java.util.Map;
 
 import dev.forge.compiler.gpu.GpuModule;
 import dev.forge.compiler.host.KernelAbi;
-import dev.forge.compiler.interp.NdArray;
 import dev.forge.compiler.tile.Buffer;
 import dev.forge.compiler.tile.LaunchPlan;
 import dev.forge.compiler.tile.TileFunction;
 import dev.forge.profiler.Dims;
 import dev.forge.profiler.HostMemory;
 import dev.forge.profiler.HostRunner;
+import dev.forge.profiler.HostTensor;
 import dev.forge.profiler.Runner;
 import dev.forge.profiler.Timing;
 import dev.forge.types.Dim;
@@ -67,7 +68,7 @@ public final class GpuExecutor implements Runner.Executor {
 	}
 
 	@Override
-	public Map<String, NdArray> execute(Map<String, NdArray> inputs, Map<String, Long> dims) {
+	public Map<String, HostTensor> execute(Map<String, HostTensor> inputs, Map<String, Long> dims) {
 		LaunchPlan plan = LaunchPlan.of(function, dims, KernelAbi::storageBytes);
 		try (Arena arena = Arena.ofConfined()) {
 			GpuJob job = GpuJobs.job(plan, module, outputNames(), null);
@@ -77,7 +78,7 @@ public final class GpuExecutor implements Runner.Executor {
 	}
 
 	@Override
-	public Runner.Measured measure(Map<String, NdArray> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs) {
+	public Runner.Measured measure(Map<String, HostTensor> inputs, Map<String, Long> dims, boolean profile, boolean keepOutputs) {
 		LaunchPlan plan = LaunchPlan.of(function, dims, KernelAbi::storageBytes);
 		Duration budget = profile ? Timing.PROFILE_BUDGET : Timing.RUN_BUDGET;
 		GpuJob.Timing timing = new GpuJob.Timing(budget.toMillis(), Timing.MIN_RUNS, Timing.MAX_RUNS, true, true);
@@ -100,12 +101,15 @@ public final class GpuExecutor implements Runner.Executor {
 		return function.buffers(Buffer.Role.OUTPUT).stream().map(Buffer::name).toList();
 	}
 
-	private Map<String, NdArray> outputs(GpuWorkerClient.Answer answer, Map<String, Long> dims) {
-		Map<String, NdArray> out = new LinkedHashMap<>();
+	/** The answer's output buffers copied out of the job's arena into tensors that live while they are reachable. */
+	private Map<String, HostTensor> outputs(GpuWorkerClient.Answer answer, Map<String, Long> dims) {
+		Map<String, HostTensor> out = new LinkedHashMap<>();
 		List<Buffer> outputs = function.buffers(Buffer.Role.OUTPUT);
 		for (int i = 0; i < outputs.size(); i++) {
 			Buffer b = outputs.get(i);
-			out.put(b.name(), HostMemory.read(answer.buffers().get(i), shape(b, dims), b.dtype()));
+			HostTensor t = HostTensor.allocate(Arena.ofAuto(), shape(b, dims), b.dtype());
+			MemorySegment.copy(answer.buffers().get(i), 0, t.data(), 0, Math.multiplyExact(t.size(), HostMemory.bytes(b.dtype())));
+			out.put(b.name(), t);
 		}
 		return out;
 	}

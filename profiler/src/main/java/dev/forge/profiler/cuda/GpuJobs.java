@@ -10,11 +10,10 @@ import java.util.Set;
 
 import dev.forge.compiler.gpu.GpuAbi;
 import dev.forge.compiler.gpu.GpuModule;
-import dev.forge.compiler.interp.NdArray;
 import dev.forge.compiler.tile.Buffer;
 import dev.forge.compiler.tile.KernelArg;
 import dev.forge.compiler.tile.LaunchPlan;
-import dev.forge.profiler.HostMemory;
+import dev.forge.profiler.HostTensor;
 
 /**
  * Turns a {@link LaunchPlan} and the function's compiled {@link GpuModule} into the {@link GpuJob}
@@ -73,17 +72,20 @@ public final class GpuJobs {
 		return params;
 	}
 
-	/** The contents of the job's DATA buffers (inputs, then DIM scalars as they come), in the plan's buffer order. */
-	public static List<MemorySegment> data(LaunchPlan plan, Map<String, NdArray> inputs, Arena arena) {
+	/**
+	 * The contents of the job's DATA buffers (inputs, then DIM scalars as they come), in the plan's
+	 * buffer order: the input tensors' own memory (in the buffers' dtypes), no copy.
+	 */
+	public static List<MemorySegment> data(LaunchPlan plan, Map<String, HostTensor> inputs, Arena arena) {
 		List<MemorySegment> data = new ArrayList<>();
 		for (LaunchPlan.BufferSize b : plan.buffers()) {
 			switch (b.role()) {
 				case INPUT -> {
-					NdArray input = inputs.get(b.name());
-					if (input == null) {
-						throw new IllegalArgumentException("no input for '" + b.name() + "'");
+					HostTensor input = inputs.get(b.name());
+					if (input == null || input.dtype() != b.buffer().dtype()) {
+						throw new IllegalArgumentException("no " + b.buffer().dtype().sourceName() + " input for '" + b.name() + "': " + input);
 					}
-					data.add(HostMemory.write(arena, input, b.buffer().dtype()).asSlice(0, b.bytes()));
+					data.add(input.data().asSlice(0, b.bytes()));
 				}
 				case DIM -> data.add(arena.allocate(LaunchPlan.SCALAR_BYTES).copyFrom(
 						MemorySegment.ofArray(LaunchPlan.scalarBytes(b.buffer().dtype(), b.dimValue()))));

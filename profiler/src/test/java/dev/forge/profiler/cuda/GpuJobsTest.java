@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import dev.forge.compiler.gpu.GpuModule;
 import dev.forge.compiler.host.KernelAbi;
 import dev.forge.compiler.interp.NdArray;
+import dev.forge.profiler.HostTensor;
+import dev.forge.types.DType;
 import dev.forge.compiler.tile.LaunchPlan;
 import dev.forge.compiler.tile.TileFunction;
 
@@ -47,8 +49,8 @@ class GpuJobsTest {
 	@Test
 	void dataHoldsEachInputInItsStorage() {
 		try (Arena arena = Arena.ofConfined()) {
-			NdArray x = NdArray.of(new long[] { N }, i -> i);
-			NdArray y = NdArray.of(new long[] { N }, i -> -i / 2.0);
+			HostTensor x = HostTensor.of(arena, NdArray.of(new long[] { N }, i -> i), DType.F32);
+			HostTensor y = HostTensor.of(arena, NdArray.of(new long[] { N }, i -> -i / 2.0), DType.F32);
 			List<MemorySegment> data = GpuJobs.data(plan(), Map.of("x", x, "y", y), arena);
 			assertEquals(2, data.size());
 			assertEquals(4 * N, data.get(0).byteSize());
