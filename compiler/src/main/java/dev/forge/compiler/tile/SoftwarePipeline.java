@@ -8,8 +8,8 @@ import java.util.function.IntSupplier;
  * A loop -> the same loop software-pipelined over {@code stages} shared buffers: each load of an
  * argument that walks with the loop variable becomes an asynchronous copy into shared memory issued
  * {@code stages - 1} iterations ahead. Before the loop the first {@code stages - 1} copies are issued;
- * each iteration issues the copy for {@code stages - 1} iterations later, waits until only those
- * newer copies are in flight, reads its own tiles from shared memory into registers, computes, and
+ * each iteration issues the copy for {@code stages - 1} iterations later, waits until only the
+ * copies of those {@code stages - 1} newer iterations are in flight, reads its own tiles from shared memory into registers, computes, and
  * meets the other threads at a barrier before the next iteration's copy reuses the buffer it read.
  * The buffers in flight are loop-carried shared tiles. Copies past the end read the loads' masked
  * {@code other}, so no iteration count is special. After the loop every copy is waited for.
@@ -63,7 +63,8 @@ final class SoftwarePipeline {
 			body.add(next);
 			issuedNow.add(next.result());
 		}
-		body.add(new Stmt.AsyncWait(ahead, loop.range()));
+		// Copies count one by one: the newer stages' copies of every load may stay in flight.
+		body.add(new Stmt.AsyncWait(ahead * loads.size(), loop.range()));
 		for (Stmt s : loop.body()) {
 			int li = s instanceof Stmt.Load l ? loads.indexOf(l) : -1;
 			body.add(li < 0 ? s : new Stmt.Copy(((Stmt.Load) s).result(), buffers.get(li).get(0), s.range()));
