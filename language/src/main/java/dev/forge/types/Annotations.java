@@ -129,7 +129,26 @@ final class Annotations {
 		if (ktile && items.size() == 1) {
 			return new Type.KTile(null, dtype, dtypeVar);
 		}
+		if (!dims.isEmpty() && elementsOverflow(dims)) {
+			// No machine holds it, and its sizes would wrap wherever they are multiplied out.
+			problems.error(IssueCodes.INVALID_ANNOTATION, kind + " " + Shapes.show(dims) + " has more than 2^63 - 1 elements (sizes are 64-bit)",
+					subscript);
+			return Type.UNKNOWN;
+		}
 		return ktile ? new Type.KTile(List.copyOf(dims), dtype, dtypeVar) : new Type.Tensor(List.copyOf(dims), variadic, dtype, dtypeVar);
+	}
+
+	/**
+	 * Whether the element count of {@code dims} passes 2^63 - 1: for constant dims their product, for
+	 * symbolic ones a coefficient of the product (then for every non-zero value of the symbols).
+	 */
+	private static boolean elementsOverflow(List<Dim> dims) {
+		try {
+			Shapes.product(dims);
+			return false;
+		} catch (ArithmeticException e) {
+			return e.getMessage() != null && e.getMessage().endsWith("overflow");
+		}
 	}
 
 	/** A dim of an annotation: a string such as "S*2", an int, or a bare name. Null after an error. */
@@ -148,12 +167,8 @@ final class Annotations {
 			}
 		}
 		if (item instanceof IntLiteral i) {
-			try {
-				return Dim.of(Long.decode(i.getValue().replace("_", "")));
-			} catch (NumberFormatException e) {
-				problems.error(IssueCodes.INVALID_ANNOTATION, "a dim must fit in 64 bits", item);
-				return null;
-			}
+			// past 64 bits: no dim, and the validator reports the literal (F0009)
+			return IntLiterals.value(i.getValue()).stream().mapToObj(Dim::of).findFirst().orElse(null);
 		}
 		if (item instanceof UnaryExpr u && "-".equals(u.getOp()) && u.getOperand() instanceof IntLiteral) {
 			problems.error(IssueCodes.INVALID_ANNOTATION, "a dim cannot be negative", item);

@@ -204,7 +204,7 @@ final class Schedules {
 	private static double number(Expression v) {
 		try {
 			if (v instanceof IntLiteral i) {
-				return Long.decode(i.getValue().replace("_", ""));
+				return IntLiterals.value(i.getValue()).orElse(-1); // past 64 bits: reported by the validator (F0009)
 			}
 			if (v instanceof FloatLiteral f) {
 				return Double.parseDouble(f.getValue().replace("_", ""));

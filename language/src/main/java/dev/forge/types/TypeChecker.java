@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import org.eclipse.emf.ecore.EObject;
@@ -660,11 +661,17 @@ public final class TypeChecker implements Annotations.Problems {
 		try {
 			t = inferUncached(e);
 		} catch (ArithmeticException ex) {
-			error(IssueCodes.SHAPE_MISMATCH, "dim arithmetic fails here: " + ex.getMessage(), e);
+			error(IssueCodes.SHAPE_MISMATCH, "dim arithmetic fails here: " + overflowText(ex), e);
 			t = Type.UNKNOWN;
 		}
 		types.put(e, t);
 		return t;
+	}
+
+	/** Why dim arithmetic failed, in the user's terms: a 64-bit overflow is a size past 2^63 - 1. */
+	private static String overflowText(ArithmeticException ex) {
+		String m = ex.getMessage();
+		return m != null && m.endsWith("overflow") ? "a dim or element count passes 2^63 - 1 (sizes are 64-bit)" : m;
 	}
 
 	private Type inferUncached(Expression e) {
@@ -741,12 +748,10 @@ public final class TypeChecker implements Annotations.Problems {
 		};
 	}
 
+	/** An int of known value; past 64 bits an int of unknown value (the validator reports the literal, F0009). */
 	private Type intLiteral(IntLiteral i) {
-		try {
-			return new Type.Scalar(Type.Scalar.Kind.INT, Dim.of(Long.decode(i.getValue().replace("_", ""))));
-		} catch (NumberFormatException ex) {
-			return Type.INT;
-		}
+		OptionalLong v = IntLiterals.value(i.getValue());
+		return v.isPresent() ? new Type.Scalar(Type.Scalar.Kind.INT, Dim.of(v.getAsLong())) : Type.INT;
 	}
 
 	private Type name(Name n) {

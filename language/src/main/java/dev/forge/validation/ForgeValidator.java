@@ -11,6 +11,7 @@ import org.eclipse.xtext.validation.Check;
 
 import com.google.inject.Inject;
 
+import dev.forge.types.IntLiterals;
 import dev.forge.forge.AnnotatedAssignment;
 import dev.forge.forge.Argument;
 import dev.forge.forge.Assignment;
@@ -244,6 +245,12 @@ public class ForgeValidator extends AbstractForgeValidator {
 	@Check
 	public void numberIsWellFormed(IntLiteral literal) {
 		checkUnderscores(literal.getValue(), literal, ForgePackage.Literals.INT_LITERAL__VALUE);
+		String text = literal.getValue();
+		if (text != null && !text.contains("__") && !text.endsWith("_") && IntLiterals.value(text).isEmpty()) {
+			// ints, dims and sizes are 64-bit: a larger literal would wrap or be lost
+			error("invalid number '" + text + "': an integer must fit in 64 bits (at most " + IntLiterals.MAX + ")", literal,
+					ForgePackage.Literals.INT_LITERAL__VALUE, IssueCodes.INVALID_LITERAL);
+		}
 	}
 
 	@Check

@@ -144,6 +144,19 @@ class RunnerTest {
 	}
 
 	@Test
+	void givenInputsTheReferenceCannotHoldAreCheckedOnAReducedSeededInstance() {
+		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
+		Map<String, HostTensor> given = HostRunner.given(SmokeKernels.function(),
+				Map.of("x", NdArray.of(new long[] { 1000 }, i -> i), "y", NdArray.of(new long[] { 1000 }, i -> 1)));
+		HostRunner.Request request = new HostRunner.Request("vadd", SmokeKernels.function(), null, Map.of("N", 1000L), 0, given, Map.of(), false, "h100");
+		// room for the check's 48 bytes per element at N=500, not at N=1000
+		HostRunner.Result r = Runner.run(request, device, null, new HostCapacity(1L << 40, 48L * 500 * 10 / 8));
+		assertTrue(r.report().verified(), r.report().toText());
+		assertEquals("Tile IR interpreter in f64, reduced instance N=500 with seeded inputs", r.report().reference());
+		assertEquals(999.0 + 1, r.outputs().get("out").get(999), "the timed run is on the given inputs");
+	}
+
+	@Test
 	void anEmptyDimRunsAndGivesEmptyOutputs() {
 		FakeDevice device = new FakeDevice(SmokeKernels.function(), a -> a);
 		HostRunner.Result r = Runner.run(request(0, false), device, null);
