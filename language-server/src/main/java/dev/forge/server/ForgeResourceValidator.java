@@ -22,6 +22,11 @@ import dev.forge.targets.TargetChecker;
  * kernel lints ({@link KernelLints}: FORGE-L-* codes, related ranges and fixes in the issue's data,
  * see {@link #LINT_RELATED} and {@link #LINT_FIX}), as Xtext issues. Used by `forge check` and by the
  * language server.
+ *
+ * <p>A file with a syntax error gets that error alone, as in Python: the checks of a tree that the
+ * parser's recovery made up would be guesses (an unclosed bracket swallows every statement after it).
+ * It is also what lets the editor splice a re-parsed statement with a syntax error into the previous
+ * tree (TopLevelReparser): that tree differs from a full parse's recovery, its one syntax error does not.
  */
 public class ForgeResourceValidator extends ResourceValidatorImpl {
 
@@ -32,6 +37,10 @@ public class ForgeResourceValidator extends ResourceValidatorImpl {
 
 	@Override
 	public List<Issue> validate(Resource resource, CheckMode mode, CancelIndicator indicator) {
+		if (resource instanceof org.eclipse.xtext.resource.XtextResource xtext && xtext.getParseResult() != null
+				&& xtext.getParseResult().hasSyntaxErrors()) {
+			return syntaxErrors(resource, mode);
+		}
 		List<Issue> issues = new ArrayList<>(super.validate(resource, mode, indicator));
 		if (indicator != null && indicator.isCanceled()) {
 			return issues;
@@ -45,6 +54,19 @@ public class ForgeResourceValidator extends ResourceValidatorImpl {
 		if (resource instanceof org.eclipse.xtext.resource.XtextResource xtext && xtext.getParseResult() != null
 				&& issues.stream().noneMatch(i -> i.getSeverity() == Severity.ERROR)) {
 			issues.addAll(lintIssues(xtext));
+		}
+		return issues;
+	}
+
+	/** The resource's syntax diagnostics (ForgeResource keeps one per file) as issues. */
+	private List<Issue> syntaxErrors(Resource resource, CheckMode mode) {
+		List<Issue> issues = new ArrayList<>();
+		if (mode.shouldCheck(CheckType.FAST)) {
+			for (Resource.Diagnostic d : resource.getErrors()) {
+				if (d instanceof org.eclipse.xtext.resource.XtextSyntaxDiagnostic) {
+					getDiagnosticConverter().convertResourceDiagnostic(d, Severity.ERROR, issues::add);
+				}
+			}
 		}
 		return issues;
 	}

@@ -69,6 +69,38 @@ public final class BracketScan {
 		return problems;
 	}
 
+	/** The deepest bracket nesting in {@code text} from {@code from} on, counted from depth 0 there (closers without an opener ignored). */
+	public static int maxDepth(CharSequence text, int from) {
+		int depth = 0;
+		int max = 0;
+		int i = from;
+		int n = text.length();
+		while (i < n) {
+			char c = text.charAt(i);
+			if (c == '#') {
+				while (i < n && text.charAt(i) != '\n') {
+					i++;
+				}
+				continue;
+			}
+			if (c == '"' || c == '\'') {
+				i = skipString(text, i);
+				continue;
+			}
+			if (c == '\\' && i + 1 < n) {
+				i += 2;
+				continue;
+			}
+			if (c == '(' || c == '[' || c == '{') {
+				max = Math.max(max, ++depth);
+			} else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+				depth--;
+			}
+			i++;
+		}
+		return max;
+	}
+
 	public static char closerOf(char opener) {
 		return switch (opener) {
 			case '(' -> ')';

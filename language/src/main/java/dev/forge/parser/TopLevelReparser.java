@@ -39,9 +39,10 @@ import dev.forge.forge.Module;
  *
  * <p>Whenever that reasoning might not hold, {@link #plan} returns null and the caller parses the
  * whole file: the previous parse has syntax errors that a splice did not confine ({@link LocalErrors}),
- * the re-parsed part has errors that may reach past it (see {@link #plan}), the part parses into a
- * different number of top-level nodes than it replaces (a statement split or merged, or swallowed by an
- * open bracket), or the nodes do not map one to one onto the module's statements.
+ * the re-parsed part has errors that may reach past it (see {@link #plan}), or the nodes do not map one
+ * to one onto the module's statements. The part may parse into another number of top-level statements
+ * than it replaces (a statement added, removed, split or merged): it still starts and ends where a full
+ * parse is between statements, with no bracket open and every block closed.
  * IncrementalParseEquivalenceTest checks the result against full parses over random edits of every
  * sample and test file, and over a line typed keystroke by keystroke.
  */
@@ -101,14 +102,27 @@ public final class TopLevelReparser {
 			applied = true;
 			Module module = (Module) previous.getRootASTElement();
 			EList<EObject> body = module.getBody();
-			for (int i = 0; i < newStatements.size(); i++) {
+			int common = Math.min(oldStatements.size(), newStatements.size());
+			for (int i = 0; i < common; i++) {
 				body.set(firstStatement + i, newStatements.get(i)); // moves it out of the part's module
+			}
+			for (int i = common; i < oldStatements.size(); i++) {
+				body.remove(firstStatement + common);
+			}
+			if (newStatements.size() > common) {
+				body.addAll(firstStatement + common, newStatements.subList(common, newStatements.size()));
 			}
 			Splicer splicer = new Splicer();
 			ICompositeNode root = previous.getRootNode();
 			int delta = newText.length() - root.getText().length();
-			for (int i = 0; i < oldNodes.size(); i++) {
-				splicer.swap(oldNodes.get(i), newNodes.get(i));
+			AbstractNode following;
+			if (oldNodes.size() == newNodes.size()) {
+				following = (AbstractNode) oldNodes.get(oldNodes.size() - 1).getNextSibling();
+				for (int i = 0; i < oldNodes.size(); i++) {
+					splicer.swap(oldNodes.get(i), newNodes.get(i));
+				}
+			} else {
+				following = replaceRun((CompositeNode) root, oldNodes, newNodes);
 			}
 			if (LEAF_OFFSET != null) {
 				// The new nodes count from the start of the part, the nodes after them move by the change in length.
@@ -116,7 +130,7 @@ public final class TopLevelReparser {
 					shiftLeaves(node, start);
 				}
 				if (delta != 0) {
-					for (INode next = newNodes.get(newNodes.size() - 1).getNextSibling(); next != null; next = next.getNextSibling()) {
+					for (INode next = following; next != null; next = next.getNextSibling()) {
 						shiftLeaves((AbstractNode) next, delta);
 					}
 				}
@@ -153,13 +167,14 @@ public final class TopLevelReparser {
 	 * <p>A part that does not parse (typing passes through such states: {@code z =}, {@code f(x) *}) is
 	 * spliced too when its errors cannot reach past it: it is widened by the next statement, so that the
 	 * parser meets the same tokens after the error as in the whole file, and {@link #localErrors} holds
-	 * (no lexical error, the file's bracket problems are the part's, the parser stopped inside the part;
-	 * a bracket that swallows the statements after it changes the statement count, which no splice
-	 * takes). Only the first syntax error of a
-	 * file is reported, and a full parse meets the first error in the same statement, with the same tokens
+	 * (no lexical error, the file's bracket problems are the part's, the parser met the first error inside
+	 * the part with a statement's worth of tokens after it). Only the first syntax error of a file is
+	 * reported, and a full parse meets the first error in the same statement, with the same tokens
 	 * before and after it; its messages count lines from the part's place in the file. The syntax tree
 	 * around the error is the part's own recovery, which may differ from what a full parse's recovery
-	 * makes of the rest of the file; every statement without an error is exactly a full parse's.
+	 * makes of the rest of the file: a bracket the part leaves open swallows every later statement in a
+	 * full parse, while the splice keeps them as they were. The statements outside the part are those a
+	 * full parse gives once the part parses without errors again, which is what the next splice needs.
 	 */
 	public static Plan plan(IParser parser, IParseResult previous, String newText) {
 		if (previous == null || !(previous.getRootASTElement() instanceof Module module)
@@ -186,14 +201,17 @@ public final class TopLevelReparser {
 		for (INode child : root.getChildren()) {
 			children.add(child);
 		}
+		int[] bounds = bounds(children, oldLength);
+		if (bounds == null) {
+			return null;
+		}
 		int first = -1;
 		int last = -1;
 		for (int i = 0; i < children.size(); i++) {
-			INode child = children.get(i);
-			if (first < 0 && child.getTotalEndOffset() > lo) {
+			if (first < 0 && bounds[i + 1] > lo) {
 				first = i;
 			}
-			if (child.getTotalOffset() < hi) {
+			if (bounds[i] < hi) {
 				last = i;
 			}
 		}
@@ -203,15 +221,19 @@ public final class TopLevelReparser {
 		if (previous instanceof LocalErrors errors) {
 			// The part that held the previous errors is re-parsed whole: whatever caused them may have changed.
 			for (int i = 0; i < children.size(); i++) {
-				INode child = children.get(i);
-				if (child.getTotalEndOffset() > errors.partStart && child.getTotalOffset() < errors.partEnd) {
+				if (bounds[i + 1] > errors.partStart && bounds[i] < errors.partEnd) {
 					first = Math.min(first, i);
 					last = Math.max(last, i);
 				}
 			}
 		}
-		int start = children.get(first).getTotalOffset();
-		if (start > lo || children.get(last).getTotalEndOffset() < hi) {
+		// Hidden text after the last statement is split into leaves by token; a part that ended among them could
+		// join two of them into one token (a comment whose newline was deleted), so it takes them all.
+		while (last + 1 < children.size() && isHiddenLeaf(children.get(last + 1))) {
+			last++;
+		}
+		int start = bounds[first];
+		if (start > lo || bounds[last + 1] < hi) {
 			return null;
 		}
 		int statementsBefore = 0;
@@ -220,7 +242,7 @@ public final class TopLevelReparser {
 				statementsBefore++;
 			}
 		}
-		Plan plan = planRun(parser, previous, module, children, newText, first, last, start, statementsBefore, false, 0);
+		Plan plan = planRun(parser, previous, module, children, bounds, newText, first, last, statementsBefore, false, 0);
 		if (plan != null) {
 			return plan;
 		}
@@ -235,7 +257,7 @@ public final class TopLevelReparser {
 				lines++;
 			}
 		}
-		return planRun(parser, previous, module, children, newText, first, Math.min(next, children.size() - 1), start, statementsBefore, true,
+		return planRun(parser, previous, module, children, bounds, newText, first, Math.min(next, children.size() - 1), statementsBefore, true,
 				lines);
 	}
 
@@ -244,11 +266,12 @@ public final class TopLevelReparser {
 	 * {@code withErrors} a part with syntax errors is accepted when they are local (see {@link #plan}); its
 	 * messages then count lines from {@code lineBase}, the lines before the part.
 	 */
-	private static Plan planRun(IParser parser, IParseResult previous, Module module, List<INode> children, String newText, int first,
-			int last, int start, int statementsBefore, boolean withErrors, int lineBase) {
+	private static Plan planRun(IParser parser, IParseResult previous, Module module, List<INode> children, int[] bounds, String newText, int first,
+			int last, int statementsBefore, boolean withErrors, int lineBase) {
+		int start = bounds[first];
 		ICompositeNode root = previous.getRootNode();
 		int oldLength = root.getTotalLength();
-		int oldEnd = children.get(last).getTotalEndOffset();
+		int oldEnd = bounds[last + 1];
 		List<AbstractNode> oldNodes = new ArrayList<>();
 		for (int i = first; i <= last; i++) {
 			INode child = children.get(i);
@@ -273,7 +296,7 @@ public final class TopLevelReparser {
 			return null;
 		}
 		boolean partErrors = part.hasSyntaxErrors();
-		if (partErrors && (!withErrors || !localErrors(part, partText, newText, start))) {
+		if (partErrors && !withErrors) {
 			return null;
 		}
 		List<AbstractNode> newNodes = new ArrayList<>();
@@ -284,20 +307,29 @@ public final class TopLevelReparser {
 				return null;
 			}
 		}
-		if (newNodes.size() != oldNodes.size()) {
+		// A run of another length (a statement added, removed, split or merged, or swallowed by an open bracket)
+		// needs node surgery that only Xtext's private fields allow.
+		if (newNodes.size() != oldNodes.size() && (PREV == null || LEAF_OFFSET == null)) {
 			return null;
 		}
-		for (int i = 0; i < oldNodes.size(); i++) {
-			INode o = oldNodes.get(i);
-			INode n = newNodes.get(i);
-			if (isStatement(o) != isStatement(n) || !isStatement(o) && o.getGrammarElement() != n.getGrammarElement()) {
-				return null;
-			}
+		// A full parse gives hidden text before a statement to that statement: hidden leaves of the root only ever
+		// follow the last statement. A file without statements, or with nothing but its entry node, starts with
+		// another kind of node.
+		boolean emptyBefore = module.getBody().isEmpty();
+		boolean emptyAfter = module.getBody().size() - statementNodes(oldNodes) + statementNodes(newNodes) == 0;
+		if (hiddenBeforeStatement(children, first, last, newNodes) || emptyBefore != emptyAfter
+				|| children.size() - oldNodes.size() + newNodes.size() <= 1) {
+			return null;
+		}
+		// Where the part's last statement (the one it was widened by) starts in the new text, relative to the part.
+		int lastStart = bounds[last] + newText.length() - oldLength - start;
+		if (partErrors && !localErrors(part, partText, newText, start, lastStart, newNodes.size() == oldNodes.size())) {
+			return null;
 		}
 		// The module's statements, one per statement node and in the same order.
 		List<EObject> oldStatements = statementsOf(module, root, oldNodes, statementsBefore);
 		List<EObject> newStatements = statementsOf(partModule, part.getRootNode(), newNodes, 0);
-		if (oldStatements == null || newStatements == null || oldStatements.size() != newStatements.size()) {
+		if (oldStatements == null || newStatements == null) {
 			return null;
 		}
 		int statementCount = 0;
@@ -315,13 +347,19 @@ public final class TopLevelReparser {
 	}
 
 	/**
-	 * Whether a part's syntax errors stay inside it: no lexical error (an unterminated string reaches past
-	 * its line); the bracket problems of the whole file are exactly the part's (a bracket the part leaves
-	 * open is never closed later either, and the messages about brackets come from that scan); and the
-	 * parser stopped before the end of the part (at its end it would have gone on into the next statements
-	 * in a full parse, inside the open bracket).
+	 * Whether the first syntax error of the part is the first a full parse meets, the one the file reports
+	 * (ForgeResource; a file with a syntax error publishes that error alone, see ForgeResourceValidator): no
+	 * lexical error (an unterminated string reaches past its line, and a lexical error anywhere wins); the
+	 * bracket problems of the whole file are exactly the part's (a bracket the part leaves open is never
+	 * closed later either, and the messages about brackets come from that scan); and the parser met the
+	 * error with the same tokens before it and a statement's worth of the same tokens after it. That holds
+	 * where the part runs to the end of the file; where it parsed into as many top-level nodes as it
+	 * replaces and every error lies before its end; or else (a bracket left open swallows the rest of the
+	 * part, and a full parse would go on swallowing the statements after it) where the first error lies
+	 * before the part's last statement, {@code lastStart}. With a bracket left open, the text after the part
+	 * sits that much deeper in a full parse, which must stay within the lexer's nesting limit.
 	 */
-	private static boolean localErrors(IParseResult part, String partText, String newText, int start) {
+	private static boolean localErrors(IParseResult part, String partText, String newText, int start, int lastStart, boolean sameLength) {
 		List<BracketScan.Problem> own = BracketScan.problems(partText);
 		List<BracketScan.Problem> whole = BracketScan.problems(newText);
 		if (whole.size() != own.size()) {
@@ -335,13 +373,24 @@ public final class TopLevelReparser {
 				return false;
 			}
 		}
+		int firstError = -1;
+		boolean allInside = true;
 		for (INode error : part.getSyntaxErrors()) {
-			if (error.getSyntaxErrorMessage() == null || ForgeResource.isLexicalCode(error.getSyntaxErrorMessage().getIssueCode())
-					|| error.getTotalOffset() >= partText.length()) {
+			if (error.getSyntaxErrorMessage() == null || ForgeResource.isLexicalCode(error.getSyntaxErrorMessage().getIssueCode())) {
 				return false;
 			}
+			firstError = firstError < 0 ? error.getTotalOffset() : firstError;
+			allInside &= error.getTotalOffset() < partText.length();
 		}
-		return true;
+		boolean toEnd = start + partText.length() == newText.length();
+		if (!toEnd && !(sameLength && allInside) && !(firstError >= 0 && firstError < lastStart)) {
+			return false;
+		}
+		int leftOpen = 0;
+		for (BracketScan.Problem problem : own) {
+			leftOpen += problem.isUnclosedOpener() ? 1 : 0;
+		}
+		return leftOpen == 0 || leftOpen + BracketScan.maxDepth(newText, start + partText.length()) <= IndentationTokens.MAX_BRACKET_DEPTH;
 	}
 
 	private static final int CHUNK = 256;
@@ -377,12 +426,14 @@ public final class TopLevelReparser {
 	 */
 	private static final VarHandle FIRST_CHILD;
 	private static final VarHandle NEXT;
+	private static final VarHandle PREV;
 	private static final VarHandle PARENT;
 	private static final VarHandle LEAF_OFFSET;
 
 	static {
 		VarHandle firstChild = null;
 		VarHandle next = null;
+		VarHandle prev = null;
 		VarHandle parent = null;
 		VarHandle offset = null;
 		try {
@@ -392,6 +443,7 @@ public final class TopLevelReparser {
 			// Exact invocation only: every use below has the handle's own types, so none takes the slow generic path.
 			firstChild = composite.findVarHandle(CompositeNode.class, "firstChild", AbstractNode.class).withInvokeExactBehavior();
 			next = node.findVarHandle(AbstractNode.class, "next", AbstractNode.class).withInvokeExactBehavior();
+			prev = node.findVarHandle(AbstractNode.class, "prev", AbstractNode.class).withInvokeExactBehavior();
 			parent = node.findVarHandle(AbstractNode.class, "parent", CompositeNode.class).withInvokeExactBehavior();
 			offset = leaf.findVarHandle(LeafNode.class, "totalOffset", int.class).withInvokeExactBehavior();
 		} catch (ReflectiveOperationException | RuntimeException e) {
@@ -399,8 +451,38 @@ public final class TopLevelReparser {
 		}
 		FIRST_CHILD = firstChild;
 		NEXT = next;
+		PREV = firstChild == null ? null : prev;
 		PARENT = parent;
 		LEAF_OFFSET = firstChild == null ? null : offset;
+	}
+
+	/**
+	 * Replaces the run {@code oldNodes} of the root's children by {@code newNodes} (either may be longer) and
+	 * returns the child that follows them, or null. Children form a ring (the first one's previous sibling is
+	 * the last), so the root's children are relinked whole: a few hundred top-level nodes.
+	 */
+	private static AbstractNode replaceRun(CompositeNode root, List<AbstractNode> oldNodes, List<AbstractNode> newNodes) {
+		List<AbstractNode> children = new ArrayList<>();
+		for (INode child : root.getChildren()) {
+			children.add((AbstractNode) child);
+		}
+		int at = children.indexOf(oldNodes.get(0));
+		children.subList(at, at + oldNodes.size()).clear();
+		children.addAll(at, newNodes);
+		int n = children.size();
+		// Exact invocation: every argument has the handle's own type (a generic get() is Object to it).
+		for (int i = 0; i < n; i++) {
+			AbstractNode child = children.get(i);
+			AbstractNode next = children.get((i + 1) % n);
+			AbstractNode prev = children.get((i + n - 1) % n);
+			PARENT.set(child, root);
+			NEXT.set(child, next);
+			PREV.set(child, prev);
+		}
+		AbstractNode firstChild = n == 0 ? null : children.get(0);
+		FIRST_CHILD.set(root, firstChild);
+		int after = at + newNodes.size();
+		return after < n ? children.get(after) : null;
 	}
 
 	/** Moves every leaf under {@code node} by {@code delta}: a walk down first children and along siblings (they form a ring). */
@@ -429,6 +511,48 @@ public final class TopLevelReparser {
 				current = parent;
 			}
 		}
+	}
+
+	/**
+	 * Where each child of the root starts, and the end of the text last: a child ends where the next one starts.
+	 * (Not a child's own end offset: error recovery may conjure a token, such as a missing ')', as a leaf at
+	 * offset 0 at the end of a statement, which that statement's end offset then reflects.) Null if the
+	 * children do not start in order.
+	 */
+	private static int[] bounds(List<INode> children, int length) {
+		int[] bounds = new int[children.size() + 1];
+		for (int i = 0; i < children.size(); i++) {
+			bounds[i] = children.get(i).getTotalOffset();
+			if (i > 0 && bounds[i] < bounds[i - 1]) {
+				return null;
+			}
+		}
+		bounds[children.size()] = length;
+		return children.isEmpty() || bounds[children.size() - 1] <= length ? bounds : null;
+	}
+
+	/** Whether the root's children would have a hidden leaf before a statement once children [first, last] are replaced by {@code newNodes}. */
+	private static boolean hiddenBeforeStatement(List<INode> children, int first, int last, List<AbstractNode> newNodes) {
+		List<INode> window = new ArrayList<>();
+		if (first > 0) {
+			window.add(children.get(first - 1));
+		}
+		window.addAll(newNodes);
+		if (last + 1 < children.size()) {
+			window.add(children.get(last + 1));
+		}
+		boolean hidden = false;
+		for (INode node : window) {
+			if (isStatement(node) && hidden) {
+				return true;
+			}
+			hidden |= isHiddenLeaf(node);
+		}
+		return false;
+	}
+
+	private static long statementNodes(List<AbstractNode> nodes) {
+		return nodes.stream().filter(TopLevelReparser::isStatement).count();
 	}
 
 	/** The body elements of {@code module} for the statement nodes among {@code nodes}, checked against the node model. */

@@ -110,11 +110,49 @@ class IncrementalReuseTest {
 
 	@Test
 	void declinesWhatOnlyAFullParseGetsRight() throws Exception {
-		ForgeResource resource = load(TEXT);
-		assertFalse(resource.updateIncrementally(TEXT.replace("    return c\n", "    return (c\n")), "a syntax error");
-		assertFalse(resource.updateIncrementally(TEXT + "def more():\n    pass\n"), "a new top-level statement");
+		String longer = TEXT + "\ndef tail():\n    pass\n";
+		ForgeResource resource = load(longer);
+		assertFalse(resource.updateIncrementally(longer.replace("    return c\n", "    return c(\n")), "a syntax error met only in the next statement");
 		ForgeResource broken = load(TEXT.replace("c = a @ b", "c = a @"));
 		assertFalse(broken.updateIncrementally(TEXT), "the previous parse has a syntax error");
+	}
+
+	@Test
+	void statementsAddedOrSwallowedAreSplicedToo() throws Exception {
+		ForgeResource resource = load(TEXT);
+		Module module = (Module) resource.getContents().get(0);
+		List<EObject> before = new ArrayList<>(module.getBody());
+		String added = TEXT + "def more():\n    pass\n";
+		assertTrue(resource.updateIncrementally(added), "a new top-level statement");
+		assertEquals(before.size() + 1, module.getBody().size());
+		assertSame(before.get(0), module.getBody().get(0));
+		assertEquals(issues(load(added)), issues(resource));
+
+		// An open bracket swallows every statement after it in a full parse; the splice keeps them.
+		String open = added.replace("c = a @ b", "c = max(a @ b");
+		assertTrue(resource.updateIncrementally(open), "a bracket left open");
+		assertTrue(resource.getParseResult().hasSyntaxErrors());
+		assertEquals(errors(load(open)), errors(resource));
+		FunctionDef more = (FunctionDef) module.getBody().get(module.getBody().size() - 1);
+		assertEquals("more", more.getName());
+
+		// Closing it again re-parses the part alone: the statements around it are the same objects.
+		String closed = added.replace("c = a @ b", "c = max(a @ b)");
+		assertTrue(resource.updateIncrementally(closed));
+		assertFalse(resource.getParseResult().hasSyntaxErrors());
+		assertSame(before.get(0), module.getBody().get(0));
+		assertSame(before.get(1), module.getBody().get(1));
+		assertSame(more, module.getBody().get(module.getBody().size() - 1));
+		assertEquals(issues(load(closed)), issues(resource));
+	}
+
+	/** The syntax errors a resource reports (one per file). */
+	private static List<String> errors(ForgeResource resource) {
+		List<String> out = new ArrayList<>();
+		for (org.eclipse.emf.ecore.resource.Resource.Diagnostic d : resource.getErrors()) {
+			out.add(d.getLine() + ":" + d.getColumn() + " " + d.getMessage());
+		}
+		return out;
 	}
 
 	private static Type typeOfReturn(TypeCheckResult result, FunctionDef def) {

@@ -31,6 +31,7 @@ import org.eclipse.xtext.validation.CheckMode;
 import org.eclipse.xtext.validation.Issue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import dev.forge.ForgeLanguage;
@@ -50,8 +51,10 @@ import dev.forge.types.TypeSystem;
  * (kind, grammar element, offset, length, text, semantic element), the diagnostics the server would
  * publish (severity, code, message, offset, length, line, column) and the type checker's result (the
  * type of every expression, what every name refers to, every signature); for a text with a syntax error,
- * which an in-place update may splice when the error stays in its statement, the published diagnostics
- * (the one syntax error) and the text. Where the in-place update
+ * which an in-place update may splice when a full parse meets the same first error (even where an open
+ * bracket swallows the statements after it in a full parse, and the splice keeps them), the published
+ * diagnostics (that syntax error alone) and the text. Updates that add, remove, split or merge top-level
+ * statements are counted apart, so that path is shown to be taken. Where the in-place update
  * declines, the file is reloaded as the builder does, so later edits start again from a full parse.
  *
  * <p>Seeded per file: {@code -Dforge.incremental.seed=S} and {@code -Dforge.incremental.edits=N}
@@ -73,6 +76,8 @@ class IncrementalParseEquivalenceTest {
 	private static final AtomicInteger CLEAN_INCREMENTAL = new AtomicInteger();
 	/** Edits to a text with a syntax error that were updated in place (the error stayed in its statement). */
 	private static final AtomicInteger ERRORS_INCREMENTAL = new AtomicInteger();
+	/** In-place updates that changed the number of top-level statements (added, removed, split, merged or swallowed by an open bracket). */
+	private static final AtomicInteger RESHAPED = new AtomicInteger();
 
 	private final ForgeResourceValidator validator = ForgeLanguage.injector().getInstance(ForgeResourceValidator.class);
 	private final TypeSystem types = ForgeLanguage.injector().getInstance(TypeSystem.class);
@@ -98,6 +103,26 @@ class IncrementalParseEquivalenceTest {
 				.map(f -> DynamicTest.dynamicTest(Sources.ROOT.relativize(f).toString(), () -> typeALine(f)));
 	}
 
+	/**
+	 * The language server benchmark's typing (bench/lsp_latency.py): a line typed into the first function of
+	 * a file of several, through "rmsnorm(" and "rmsnorm(h", whose open bracket swallows every later
+	 * statement in a full parse. Every keystroke is updated in place, and each state compares as above.
+	 */
+	@Test
+	void typingThroughAnOpenBracketStaysInPlace() {
+		Path file = Sources.ROOT.resolve("samples/transformer_block.forge");
+		String sample = Sources.read(file);
+		String original = sample + "\n" + sample.replace("def transformer_block", "def transformer_block_1") + "\n"
+				+ sample.replace("def transformer_block", "def transformer_block_2");
+		List<String> lines = List.of(original.split("\n", -1));
+		int at = 0;
+		while (!lines.get(at).strip().startsWith("h = rmsnorm")) {
+			at++;
+		}
+		List<String> fullParses = typeALine(file, original, at, "    z = rmsnorm(h) * 2.0");
+		assertEquals(List.of(), fullParses, "keystrokes that took a full parse");
+	}
+
 	private void typeALine(Path file) {
 		String original = Sources.read(file);
 		List<String> lines = List.of(original.split("\n", -1));
@@ -113,7 +138,12 @@ class IncrementalParseEquivalenceTest {
 		if (at < 0) {
 			return;
 		}
-		String typed = "    z = max(y, axis=-1) + (x @ w)[0] * 2.0";
+		typeALine(file, original, at, "    z = max(y, axis=-1) + (x @ w)[0] * 2.0");
+	}
+
+	/** Types {@code typed} after line {@code at} from its fifth character on, then deletes it; returns the states that took a full parse. */
+	private List<String> typeALine(Path file, String original, int at, String typed) {
+		List<String> lines = List.of(original.split("\n", -1));
 		List<String> states = new ArrayList<>();
 		for (int k = 5; k <= typed.length(); k++) {
 			states.add(typed.substring(0, k));
@@ -126,6 +156,7 @@ class IncrementalParseEquivalenceTest {
 		XtextResourceSet set = ForgeLanguage.injector().getInstance(XtextResourceSet.class);
 		ForgeResource live = load(set, uri, original);
 		int step = 0;
+		List<String> fullParses = new ArrayList<>();
 		for (String state : states) {
 			List<String> edited = new ArrayList<>(lines);
 			if (state != null) {
@@ -137,12 +168,16 @@ class IncrementalParseEquivalenceTest {
 			boolean incremental = updated.inPlace();
 			XtextResource fresh = load(ForgeLanguage.injector().getInstance(XtextResourceSet.class), uri, text);
 			String context = file + " (typing step " + step++ + ": '" + state + "', " + (incremental ? "in place" : "full parse") + ")";
+			if (!incremental) {
+				fullParses.add(state);
+			}
 			try {
 				compare(live, fresh, context, text);
 			} catch (RuntimeException e) {
 				throw new AssertionError(context + ": " + e, e);
 			}
 		}
+		return fullParses;
 	}
 
 	/** The live resource after an edit, and whether the edit was made in place. */
@@ -151,6 +186,7 @@ class IncrementalParseEquivalenceTest {
 
 	/** Brings {@code live} to {@code text} as the server's builder does (in place, else a reload), and counts how. */
 	private static Updated update(ForgeResource live, XtextResourceSet set, URI uri, String text) {
+		int statements = statementCount(live);
 		boolean inPlace = live.updateIncrementally(text);
 		ForgeResource now = live;
 		if (!inPlace) {
@@ -164,8 +200,15 @@ class IncrementalParseEquivalenceTest {
 			if (now.getParseResult().hasSyntaxErrors()) {
 				ERRORS_INCREMENTAL.incrementAndGet();
 			}
+			if (statementCount(now) != statements) {
+				RESHAPED.incrementAndGet();
+			}
 		}
 		return new Updated(now, inPlace);
+	}
+
+	private static int statementCount(ForgeResource resource) {
+		return resource.getContents().isEmpty() ? 0 : resource.getContents().get(0).eContents().size();
 	}
 
 	/** Brackets of one line. */
@@ -186,8 +229,9 @@ class IncrementalParseEquivalenceTest {
 	static void enoughWentTheIncrementalWay() {
 		// Without this the test could pass by never taking the path it is about.
 		System.out.printf("IncrementalParseEquivalenceTest: %d edits, %d updated in place, %d by a full parse; of the %d edits between texts"
-				+ " without syntax errors %d were updated in place; %d edits to a text with a syntax error were updated in place%n", STEPS.get(),
-				INCREMENTAL.get(), STEPS.get() - INCREMENTAL.get(), CLEAN.get(), CLEAN_INCREMENTAL.get(), ERRORS_INCREMENTAL.get());
+				+ " without syntax errors %d were updated in place; %d edits to a text with a syntax error were updated in place; %d in-place updates"
+				+ " changed the number of top-level statements%n", STEPS.get(), INCREMENTAL.get(), STEPS.get() - INCREMENTAL.get(), CLEAN.get(),
+				CLEAN_INCREMENTAL.get(), ERRORS_INCREMENTAL.get(), RESHAPED.get());
 		if (!System.getProperty("forge.incremental.only", "").isEmpty() || CLEAN.get() == 0 && STEPS.get() < 1000) {
 			return; // a few files, or only the typing test: too few random edits for the proportions below
 		}
@@ -195,6 +239,7 @@ class IncrementalParseEquivalenceTest {
 		assertTrue(CLEAN_INCREMENTAL.get() * 10 >= CLEAN.get() * 6,
 				"only " + CLEAN_INCREMENTAL.get() + " of " + CLEAN.get() + " edits between texts without syntax errors were updated in place");
 		assertTrue(ERRORS_INCREMENTAL.get() * 10 >= EDITS, "only " + ERRORS_INCREMENTAL.get() + " edits to a text with a syntax error were updated in place");
+		assertTrue(RESHAPED.get() * 10 >= EDITS, "only " + RESHAPED.get() + " in-place updates changed the number of top-level statements");
 	}
 
 	private void editSequence(Path file) {
