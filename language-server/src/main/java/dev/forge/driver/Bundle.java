@@ -101,7 +101,8 @@ public final class Bundle {
 				throw new UsageException("kernel '" + k.name() + "' of '" + function + "' does not match this bundle: the source hashes to " + hash
 						+ ", the bundled PTX was compiled from " + k.hash() + ": " + changed());
 			}
-			kernels.add(new GpuModule.GpuKernel(k.symbol(), k.name(), k.threadsPerBlock(), k.sharedBytes()));
+			kernels.add(new GpuModule.GpuKernel(k.symbol(), k.name(), k.threadsPerBlock(), k.sharedBytes(),
+					dev.forge.compiler.gpu.GpuAbi.tensorMaps(tile.kernels().get(i))));
 		}
 		String ptx;
 		try {

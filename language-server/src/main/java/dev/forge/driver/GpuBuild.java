@@ -14,6 +14,7 @@ import com.google.gson.JsonObject;
 
 import dev.forge.compiler.Pipeline;
 import dev.forge.compiler.gpu.GpuCodegen;
+import dev.forge.compiler.gpu.GpuAbi;
 import dev.forge.compiler.gpu.GpuModule;
 import dev.forge.compiler.graph.LoweringException;
 import dev.forge.forge.FunctionDef;
@@ -116,6 +117,19 @@ final class GpuBuild {
 			kernel.addProperty("kernel", k.kernel());
 			kernel.addProperty("threads_per_block", k.threadsPerBlock());
 			kernel.addProperty("shared_bytes", k.sharedBytes());
+			// The TMA tensor maps the kernel takes after its 8-byte parameters (GpuAbi).
+			JsonArray maps = new JsonArray();
+			for (GpuAbi.TensorMap m : k.tensorMaps()) {
+				JsonObject map = new JsonObject();
+				map.addProperty("arg", m.arg());
+				JsonArray box = new JsonArray();
+				m.box().forEach(box::add);
+				map.add("box", box);
+				map.addProperty("element_bytes", m.elementBytes());
+				map.addProperty("swizzle_bytes", m.swizzleBytes());
+				maps.add(map);
+			}
+			kernel.add("tensor_maps", maps);
 			kernels.add(kernel);
 		}
 		item.add("kernels", kernels);

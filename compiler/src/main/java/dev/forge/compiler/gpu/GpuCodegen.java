@@ -47,7 +47,11 @@ public final class GpuCodegen {
 				String symbol = KernelAbi.symbol(f, k);
 				LLVMValueRef fn = emitter.emit(symbol);
 				annotate(ir, fn, "maxntidx", emitter.threadsPerBlock());
-				kernels.add(new GpuModule.GpuKernel(symbol, k.name(), emitter.threadsPerBlock(), emitter.sharedBytes()));
+				List<GpuAbi.TensorMap> maps = GpuAbi.tensorMaps(k);
+				if (!maps.isEmpty()) {
+					gridConstants(ir, fn, GpuAbi.parameterCount(k), maps.size());
+				}
+				kernels.add(new GpuModule.GpuKernel(symbol, k.name(), emitter.threadsPerBlock(), emitter.sharedBytes(), maps));
 			}
 			lines.close();
 			LlvmSupport.verify(ir.module());
@@ -56,6 +60,23 @@ public final class GpuCodegen {
 			String ptx = nvptx.ptx(ir.module());
 			return new GpuModule(f.name(), ptx, llvm, nvptx.sm(), kernels);
 		}
+	}
+
+	/**
+	 * Marks the {@code count} by-value tensor-map parameters after the first {@code first} as
+	 * {@code grid_constant} (one entry listing them all, 1-based: a second entry is ignored), so that
+	 * TMA reads the parameter in place instead of a local copy (gpu-notes).
+	 */
+	private static void gridConstants(IrBuilder ir, LLVMValueRef fn, int first, int count) {
+		LLVMMetadataRef[] indices = new LLVMMetadataRef[count];
+		for (int i = 0; i < count; i++) {
+			indices[i] = LLVMValueAsMetadata(ir.i32(first + i + 1));
+		}
+		LLVMMetadataRef list = LLVMMDNodeInContext2(ir.context(), new PointerPointer<>(indices), count);
+		String key = "grid_constant";
+		LLVMMetadataRef[] ops = { LLVMValueAsMetadata(fn), LLVMMDStringInContext2(ir.context(), key, key.length()), list };
+		LLVMMetadataRef node = LLVMMDNodeInContext2(ir.context(), new PointerPointer<>(ops), ops.length);
+		LLVMAddNamedMetadataOperand(ir.module(), "nvvm.annotations", LLVMMetadataAsValue(ir.context(), node));
 	}
 
 	/** One {@code !nvvm.annotations} entry: {@code !{ptr @fn, !"key", i32 value}}. */

@@ -46,7 +46,14 @@ final class GpuKernelEmitter {
 	}
 
 	/** A shared tile: its base in shared memory and the layout of its elements there. */
-	private record Smem(LLVMValueRef base, Layout.Swizzled layout, TileType type) {
+	/**
+	 * A shared tile: its base, layout and type; for a tile a bulk copy (TMA) fills, the mbarrier (32-bit
+	 * shared address) the copy completes on and the phase parity (i32) that completion ends.
+	 */
+	private record Smem(LLVMValueRef base, Layout.Swizzled layout, TileType type, LLVMValueRef barrier, LLVMValueRef parity) {
+		Smem(LLVMValueRef base, Layout.Swizzled layout, TileType type) {
+			this(base, layout, type, null, null);
+		}
 	}
 
 	private final IrBuilder ir;
@@ -78,6 +85,13 @@ final class GpuKernelEmitter {
 	private final boolean asyncCopies;
 	/** Whether the chip has mma.sync m16n8k16 and ldmatrix (sm_80+): dots in tensor-core layouts run on them. */
 	private final boolean tensorCores;
+	/** The TMA tensor maps this kernel takes (GpuAbi.tensorMaps) and their parameters (generic addresses, i64). */
+	private final List<GpuAbi.TensorMap> tensorMaps;
+	private final Map<GpuAbi.TensorMap, LLVMValueRef> tensorMapAddresses = new HashMap<>();
+	/** i1: whether the bulk copies use TMA in this launch (every mapped argument's rows are whole 16-byte units). */
+	private LLVMValueRef useTma;
+	/** Tiles of bulk copies still in flight after a loop (its results), waited for by the next async_wait 0. */
+	private final List<Smem> bulkInFlight = new ArrayList<>();
 	/** Whether some dot runs as wgmma (reading shared memory through the async proxy). */
 	private final boolean warpGroupDots;
 	/** Tensor-core operands as ldmatrix filled them: one 32-bit register per pair of slots. */
@@ -91,6 +105,7 @@ final class GpuKernelEmitter {
 		this.warpGroupDots = tensorCores && Stmt.flatten(kernel.body()).stream()
 				.anyMatch(st -> st instanceof Stmt.Dot d && kernel.threads().of(d.result()) instanceof Layout.Mma mma && mma.warpGroup());
 		this.ir = ir;
+		this.tensorMaps = GpuAbi.tensorMaps(kernel);
 		this.math = new GpuMath(ir);
 		this.kernel = kernel;
 		this.warpSize = warpSize;
@@ -120,8 +135,17 @@ final class GpuKernelEmitter {
 				params.add(ir.i64());
 			}
 		}
+		int firstMap = params.size();
+		for (int m = 0; m < tensorMaps.size(); m++) {
+			params.add(ir.ptr(0));
+		}
 		LLVMValueRef fn = LLVMAddFunction(ir.module(), symbol, ir.fnType(ir.voidType(), params.toArray(LLVMTypeRef[]::new)));
 		LLVMSetFunctionCallConv(fn, LLVMPTXKernelCallConv);
+		for (int m = 0; m < tensorMaps.size(); m++) {
+			// A CUtensorMap by value (128 bytes, 64-aligned); GpuCodegen marks it grid_constant so TMA reads the parameter itself.
+			ir.addParamTypeAttr(fn, firstMap + m, "byval", ir.array(ir.i8(), 128));
+			ir.addParamAttr(fn, firstMap + m, "align", 64);
+		}
 		ir.begin(fn);
 		lines.function(fn, symbol, kernel.range());
 		LLVMValueRef programs = ir.param(fn, 0);
@@ -144,6 +168,15 @@ final class GpuKernelEmitter {
 				stride = ir.mul(stride, ext[d]);
 			}
 			strides.put(a.name(), st);
+		}
+		for (int m = 0; m < tensorMaps.size(); m++) {
+			tensorMapAddresses.put(tensorMaps.get(m), LLVMBuildPtrToInt(ir.raw(), ir.param(fn, firstMap + m), ir.i64(), ""));
+		}
+		useTma = ir.i1(!tensorMaps.isEmpty());
+		for (GpuAbi.TensorMap m : tensorMaps) {
+			KernelArg a = kernel.args().get(m.arg());
+			LLVMValueRef rowBytes = ir.mul(extents.get(a.name())[a.rank() - 1], ir.i64(m.elementBytes()));
+			useTma = ir.and(useTma, ir.icmp(LLVMIntEQ, LLVMBuildURem(ir.raw(), rowBytes, ir.i64(16), ""), ir.i64(0)));
 		}
 		tid = sreg("tid.x");
 		lane = ir.and(tid, ir.i32(warpSize - 1));
@@ -170,11 +203,13 @@ final class GpuKernelEmitter {
 			indexVars.put("pid" + g, ir.srem(rest, extent));
 			rest = ir.sdiv(rest, extent);
 		}
+		mbarriers("mbarrier.init.shared::cta.b64 [$0], 1;");
 		block(kernel.body());
 		if (sharedBytes() > 0) {
 			// The next program of this block reuses the shared regions.
 			barrier();
 		}
+		mbarriers("mbarrier.inval.shared::cta.b64 [$0];");
 		LLVMValueRef next = ir.add(pid, stride);
 		LLVMBasicBlockRef latch = ir.currentBlock();
 		ir.br(header);
@@ -183,6 +218,31 @@ final class GpuKernelEmitter {
 		ir.at(exit);
 		ir.retVoid();
 		return fn;
+	}
+
+	/**
+	 * Thread 0 applies {@code op} to every mbarrier of the bulk copies: init at a program's start
+	 * (then a fence and a barrier make them visible), inval at its end, so each program counts
+	 * phases from zero.
+	 */
+	private void mbarriers(String op) {
+		if (regions.barrierCount() == 0) {
+			return;
+		}
+		ir.ifThen(ir.icmp(LLVMIntEQ, tid, ir.i32(0)), () -> {
+			for (int b = 0; b < regions.barrierCount(); b++) {
+				ir.asm(ir.voidType(), op, "r,~{memory}", sharedAddress(regions.barrierOffset() + 8L * b));
+			}
+		});
+		if (op.contains("init")) {
+			ir.asm(ir.voidType(), "fence.mbarrier_init.release.cluster;", "~{memory}");
+			barrier();
+		}
+	}
+
+	/** The 32-bit shared-window address of byte {@code offset} of the dynamic shared memory. */
+	private LLVMValueRef sharedAddress(long offset) {
+		return LLVMBuildPtrToInt(ir.raw(), ir.gep(ir.i8(), sharedMemory, ir.i64(offset)), ir.i32(), "");
 	}
 
 	private LLVMValueRef sreg(String name) {
@@ -478,6 +538,10 @@ final class GpuKernelEmitter {
 				shapes.add(new Regs(map, r.dtype(), null));
 			} else if (v instanceof Smem s) {
 				init.add(s.base());
+				if (s.barrier() != null) {
+					init.add(s.barrier());
+					init.add(s.parity());
+				}
 				shapes.add(s);
 			} else {
 				throw new UnsupportedOperationException("loop init " + f.inits().get(c) + " is not defined");
@@ -497,12 +561,22 @@ final class GpuKernelEmitter {
 					Regs target = (Regs) shapes.get(c);
 					next.addAll(List.of(relayout(r, target.map(), identityWeights(r.map().shape()))));
 				} else {
-					next.add(((Smem) v).base());
+					Smem s = (Smem) v;
+					next.add(s.base());
+					if (s.barrier() != null) {
+						next.add(s.barrier());
+						next.add(s.parity());
+					}
 				}
 			}
 			return next;
 		});
 		bind(f.results(), shapes, results);
+		for (TileValue r : f.results()) {
+			if (values.get(r.id()) instanceof Smem s && s.barrier() != null) {
+				bulkInFlight.add(s);
+			}
+		}
 	}
 
 	/** Binds values (carried or results) to consecutive LLVM values shaped as {@code shapes}. */
@@ -518,7 +592,13 @@ final class GpuKernelEmitter {
 				define(vs.get(c), new Regs(want, r.dtype(), relayout(bound, want, identityWeights(r.map().shape()))));
 			} else {
 				Smem s = (Smem) shape;
-				define(vs.get(c), new Smem(flat.get(k++), s.layout(), s.type()));
+				LLVMValueRef base = flat.get(k++);
+				if (s.barrier() != null) {
+					define(vs.get(c), new Smem(base, s.layout(), s.type(), flat.get(k), flat.get(k + 1)));
+					k += 2;
+				} else {
+					define(vs.get(c), new Smem(base, s.layout(), s.type()));
+				}
 			}
 		}
 	}
@@ -1017,6 +1097,7 @@ final class GpuKernelEmitter {
 			define(c.result(), target);
 		} else {
 			Smem s = smem(c.x());
+			awaitBulk(s);
 			ThreadMap map = mapOf(c.result());
 			if (kernel.threads().of(c.result()) instanceof Layout.DotOperand op && ldmatrixFits(s)) {
 				define(c.result(), ldmatrix(s, op, map));
@@ -1282,6 +1363,8 @@ final class GpuKernelEmitter {
 	 */
 	private Regs wgmmaDot(Stmt.Dot d, Layout.Mma mma) {
 		Smem a = smem(d.a()), b = smem(d.b());
+		awaitBulk(a);
+		awaitBulk(b);
 		ThreadMap out = mapOf(d.result());
 		Regs acc = regs(d.acc());
 		LLVMValueRef[] c = acc.map().equals(out) ? acc.regs().clone() : relayout(acc, out, identityWeights(acc.map().shape()));
@@ -1389,13 +1472,94 @@ final class GpuKernelEmitter {
 	 * group per copy, so that {@code async_wait n} is {@code cp.async.wait_group n} and a barrier.
 	 */
 	private void asyncCopy(Stmt.AsyncCopy a) {
+		if (a.bulk()) {
+			bulkCopy(a);
+			return;
+		}
+		perThreadCopy(a, regionBase(a.result()));
+	}
+
+	/**
+	 * A bulk copy: thread 0 arms the slot's mbarrier with the tile's bytes and issues one TMA box per
+	 * 64-element panel (cp.async.bulk.tensor, inline PTX as cp.async); the readers wait on the
+	 * mbarrier (awaitBulk). Data j of a pipeline (the prologue's stage t is j = t, iteration i's copy j
+	 * = i + ring - 1) completes phase j / ring of its slot's barrier, so the readers wait for parity
+	 * (j / ring) mod 2. When this launch's strides rule TMA out, the threads copy as cp.async does.
+	 */
+	private void bulkCopy(Stmt.AsyncCopy a) {
+		TileType t = a.result().type();
+		SharedRegions.Region r = regions.of(a.result().id());
+		LLVMValueRef slot = ir.i64(0);
+		LLVMValueRef data;
+		if (r.ring() > 1) {
+			LLVMValueRef iteration = LLVMBuildSDiv(ir.raw(), ir.sub(loopIndex.get(r.loop().var()), index(r.loop().lo())),
+					ir.i64(r.loop().step()), "");
+			slot = ir.srem(iteration, ir.i64(r.ring()));
+			data = ir.add(iteration, ir.i64(r.ring() - 1));
+		} else {
+			data = ir.i64(0);
+		}
+		LLVMValueRef barrierAddress = ir.add(sharedAddress(r.barrier()), ir.trunc(ir.mul(slot, ir.i64(8)), ir.i32()));
+		LLVMValueRef parity = ir.trunc(ir.and(LLVMBuildSDiv(ir.raw(), data, ir.i64(Math.max(1, r.ring())), ""), ir.i64(1)), ir.i32());
+		LLVMValueRef base = regionBase(a.result());
+		Smem target = new Smem(base, swizzled(a.result()), t, barrierAddress, parity);
+		GpuAbi.TensorMap map = GpuAbi.tensorMap(kernel, a);
+		LLVMValueRef mapAddress = tensorMapAddresses.get(map);
+		int panel = target.layout().panel();
+		int rows = t.shape().get(0);
+		int panels = t.shape().get(1) / panel;
+		long panelBytes = (long) rows * panel * storageBytes(t.dtype());
+		ir.ifThenElse(useTma, () -> ir.ifThen(ir.icmp(LLVMIntEQ, tid, ir.i32(0)), () -> {
+			ir.asm(ir.voidType(), "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r,~{memory}", barrierAddress,
+					ir.i32(Math.toIntExact(panelBytes * panels)));
+			LLVMValueRef dst = LLVMBuildPtrToInt(ir.raw(), base, ir.i32(), "");
+			int rank = a.access().rank();
+			for (int p = 0; p < panels; p++) {
+				LLVMValueRef[] args = new LLVMValueRef[rank + 3];
+				args[0] = ir.add(dst, ir.i32(Math.toIntExact(panelBytes * p)));
+				args[1] = mapAddress;
+				StringBuilder coords = new StringBuilder();
+				StringBuilder constraints = new StringBuilder("r,l");
+				for (int c = 0; c < rank; c++) {
+					int axis = rank - 1 - c; // TMA coordinates run innermost first
+					LLVMValueRef at = index(a.access().origin().get(axis));
+					if (c == 0) {
+						at = ir.add(at, ir.i64((long) p * panel));
+					}
+					args[2 + c] = ir.trunc(at, ir.i32());
+					coords.append(c == 0 ? "" : ", ").append('$').append(2 + c);
+					constraints.append(",r");
+				}
+				args[rank + 2] = barrierAddress;
+				constraints.append(",r,~{memory}");
+				ir.asm(ir.voidType(), "cp.async.bulk.tensor." + rank + "d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [$0], [$1, {"
+						+ coords + "}], [$" + (rank + 2) + "];", constraints.toString(), args);
+			}
+		}), () -> perThreadCopy(a, base));
+		define(a.result(), target);
+	}
+
+	/** Waits (when this launch uses TMA) until the bulk copy that fills s has landed. */
+	private void awaitBulk(Smem s) {
+		if (s.barrier() == null) {
+			return;
+		}
+		ir.ifThen(useTma, () -> ir.asm(ir.voidType(),
+				"{\n.reg .pred done;\nwait:\nmbarrier.try_wait.parity.shared::cta.b64 done, [$0], $1;\n@!done bra wait;\n}",
+				"r,r,~{memory}", s.barrier(), s.parity()));
+	}
+
+	/** An asynchronous copy by every thread into the shared tile at {@code base}: cp.async where it can. */
+	private void perThreadCopy(Stmt.AsyncCopy a, LLVMValueRef regionBase) {
 		TileType t = a.result().type();
 		TileType inRegisters = new TileType(t.shape(), t.dtype());
 		int bytes = storageBytes(t.dtype());
 		int vector = Math.max(1, 16 / bytes);
 		ThreadMap map = ThreadMap.of(LayoutAssignment.layout(inRegisters, warps, warpSize, vector, "none", 128), t.shape());
-		Smem target = new Smem(regionBase(a.result()), swizzled(a.result()), t);
-		define(a.result(), target);
+		Smem target = new Smem(regionBase, swizzled(a.result()), t);
+		if (!a.bulk()) {
+			define(a.result(), target);
+		}
 		int axis = contiguousTileAxis(a.access());
 		List<Run> runs = runs(map, axis, vector);
 		boolean vectorRuns = asyncCopies && runs.get(0).length() == vector && bytes * vector == 16
@@ -1431,6 +1595,11 @@ final class GpuKernelEmitter {
 	private void asyncWait(Stmt.AsyncWait w) {
 		if (asyncCopies) {
 			ir.asm(ir.voidType(), "cp.async.wait_group " + w.pending() + ";", "~{memory}");
+		}
+		if (w.pending() == 0) {
+			// Bulk copies past a loop's end land in shared memory the next program reuses: let them finish.
+			bulkInFlight.forEach(this::awaitBulk);
+			bulkInFlight.clear();
 		}
 		asyncProxyFence();
 		barrier();

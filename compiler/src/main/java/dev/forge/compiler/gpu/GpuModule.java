@@ -20,8 +20,16 @@ public record GpuModule(String function, String ptx, String llvmIr, String smVer
 	/**
 	 * One kernel: its PTX entry symbol, the Tile IR kernel it implements, the threads of a block
 	 * (blockDim.x; blockDim.y = blockDim.z = 1) and the dynamic shared memory it needs in bytes
-	 * (above 48 KiB the launcher must raise the function's limit first).
+	 * (above 48 KiB the launcher must raise the function's limit first), and the TMA tensor maps it
+	 * takes after its 8-byte parameters ({@link GpuAbi#tensorMaps}).
 	 */
-	public record GpuKernel(String symbol, String kernel, int threadsPerBlock, int sharedBytes) {
+	public record GpuKernel(String symbol, String kernel, int threadsPerBlock, int sharedBytes, List<GpuAbi.TensorMap> tensorMaps) {
+		public GpuKernel {
+			tensorMaps = List.copyOf(tensorMaps);
+		}
+
+		public GpuKernel(String symbol, String kernel, int threadsPerBlock, int sharedBytes) {
+			this(symbol, kernel, threadsPerBlock, sharedBytes, List.of());
+		}
 	}
 }

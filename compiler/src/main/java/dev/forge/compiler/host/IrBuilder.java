@@ -141,6 +141,11 @@ public final class IrBuilder implements AutoCloseable {
 		return LLVMConstInt(i1(), v ? 1 : 0, 0);
 	}
 
+	/** An i1 constant. */
+	public LLVMValueRef i1(boolean v) {
+		return LLVMConstInt(i1(), v ? 1 : 0, 0);
+	}
+
 	public LLVMValueRef i32(int v) {
 		return LLVMConstInt(i32(), v, 1);
 	}
@@ -284,6 +289,15 @@ public final class IrBuilder implements AutoCloseable {
 	/** An enum attribute on parameter i ({@code noalias}, {@code nocapture}, {@code align} with value). */
 	public void addParamAttr(LLVMValueRef f, int i, String name, long value) {
 		addAttr(f, i + 1, name, value);
+	}
+
+	/** A type attribute on parameter i ({@code byval(type)}). */
+	public void addParamTypeAttr(LLVMValueRef f, int i, String name, LLVMTypeRef type) {
+		int kind = LLVMGetEnumAttributeKindForName(name, name.length());
+		if (kind == 0) {
+			throw new IllegalArgumentException("unknown LLVM attribute " + name);
+		}
+		LLVMAddAttributeAtIndex(f, i + 1, LLVMCreateTypeAttribute(context, kind, type));
 	}
 
 	private void addAttr(LLVMValueRef f, int index, String name, long value) {

@@ -23,7 +23,8 @@ public final class LayoutAssignment {
 	public static TileFunction apply(TileFunction f, Target target) {
 		List<Kernel> kernels = new ArrayList<>();
 		for (Kernel k : f.kernels()) {
-			kernels.add(target.isGpu() ? distribute(WarpGroupDots.apply(TensorCoreOperands.apply(k, target), target), target)
+			kernels.add(target.isGpu()
+					? BulkCopies.apply(distribute(WarpGroupDots.apply(TensorCoreOperands.apply(k, target), target), target), target)
 					: k.withThreads(Threads.ONE));
 		}
 		return new TileFunction(f.name(), f.buffers(), kernels);

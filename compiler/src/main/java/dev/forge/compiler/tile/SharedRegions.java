@@ -13,13 +13,22 @@ import java.util.Map;
  * iteration number; the prologue copies that fill the pipeline's first stages before the loop take
  * the ring slots the loop would have used for them, so a pipeline of s stages holds s regions, not
  * 2s - 1. Iteration i stores the stage that runs L iterations later (L = ring - 1) in slot i mod
- * ring, so the prologue's stage t (read in iteration t) goes to slot (t - L) mod ring.
+ * ring, so the prologue's stage t (read in iteration t) goes to slot (t - L) mod ring. Bulk copies
+ * (TMA) complete on an mbarrier per ring slot, placed after the regions.
  */
 public final class SharedRegions {
 
-	/** Region of one shared definition: byte offset, bytes of one slot, ring length (1: no ring) and the loop indexing the ring. */
-	public record Region(long offset, long bytes, int ring, Stmt.For loop) {
+	/**
+	 * Region of one shared definition: byte offset, bytes of one slot, ring length (1: no ring), the
+	 * loop indexing the ring, and for a bulk copy the byte offset of the mbarrier of its first slot
+	 * (one 8-byte mbarrier per slot, consecutive; -1 for other definitions).
+	 */
+	public record Region(long offset, long bytes, int ring, Stmt.For loop, long barrier) {
 	}
+
+	/** The mbarriers of the bulk copies: byte offset and count (8 bytes each). */
+	private long barriers;
+	private int barrierCount;
 
 	private final Map<Integer, Region> regions = new HashMap<>();
 	private final long bytes;
@@ -46,13 +55,33 @@ public final class SharedRegions {
 				});
 			}
 		}
-		bytes = allocate(k, k.body(), null, 0, prologueSlots);
+		long end = allocate(k, k.body(), null, 0, prologueSlots);
+		barriers = align(end, 8);
+		for (Map.Entry<Integer, Region> e : new java.util.TreeMap<>(regions).entrySet()) {
+			if (e.getValue().barrier() >= 0) {
+				Region r = e.getValue();
+				regions.put(e.getKey(), new Region(r.offset(), r.bytes(), r.ring(), r.loop(), barriers + 8L * barrierCount));
+				barrierCount += r.ring();
+			}
+		}
+		bytes = barrierCount == 0 ? end : barriers + 8L * barrierCount;
 		for (Map.Entry<Integer, int[]> e : prologueSlots.entrySet()) {
 			Region ring = regions.get(e.getValue()[0]);
 			if (ring != null) {
-				regions.put(e.getKey(), new Region(ring.offset() + e.getValue()[1] * ring.bytes(), ring.bytes(), 1, null));
+				int slot = e.getValue()[1];
+				regions.put(e.getKey(), new Region(ring.offset() + slot * ring.bytes(), ring.bytes(), 1, null,
+						ring.barrier() < 0 ? -1 : ring.barrier() + 8L * slot));
 			}
 		}
+	}
+
+	/** The mbarriers of the bulk copies: byte offset of the first and how many (8 bytes each). */
+	public long barrierOffset() {
+		return barriers;
+	}
+
+	public int barrierCount() {
+		return barrierCount;
 	}
 
 	public static SharedRegions of(Kernel k) {
@@ -104,7 +133,8 @@ public final class SharedRegions {
 				long size = align(t.elements() * Math.max(1, t.dtype().bits() / 8), alignment);
 				int ring = loop == null ? 1 : loop.ringLength(d.result());
 				offset = align(offset, alignment);
-				regions.put(d.result().id(), new Region(offset, size, ring, ring > 1 ? loop : null));
+				boolean bulk = d instanceof Stmt.AsyncCopy a && a.bulk();
+				regions.put(d.result().id(), new Region(offset, size, ring, ring > 1 ? loop : null, bulk ? 0 : -1));
 				offset += size * ring;
 			}
 		}

@@ -211,11 +211,21 @@ public sealed interface Stmt {
 	/**
 	 * Starts copying a tile of argument {@code arg} into a new shared tile, as {@link Load} reads it
 	 * (out-of-bounds elements {@code other}). The tile may be read only after an {@link AsyncWait}
-	 * that leaves fewer copies in flight than were issued after it.
+	 * that leaves fewer copies in flight than were issued after it. {@code bulk}: on chips with the
+	 * Tensor Memory Accelerator one thread issues the whole copy (cp.async.bulk.tensor, completing on
+	 * an mbarrier that the readers wait on) where the argument's strides allow it at run time.
 	 */
-	record AsyncCopy(TileValue result, String arg, Access access, double other, SourceRange range) implements Def {
+	record AsyncCopy(TileValue result, String arg, Access access, double other, boolean bulk, SourceRange range) implements Def {
+		public AsyncCopy(TileValue result, String arg, Access access, double other, SourceRange range) {
+			this(result, arg, access, other, false, range);
+		}
+
 		public List<TileValue> operands() {
 			return List.of();
+		}
+
+		public AsyncCopy asBulk() {
+			return new AsyncCopy(result, arg, access, other, true, range);
 		}
 	}
 
@@ -252,7 +262,7 @@ public sealed interface Stmt {
 			case Transpose t -> "transpose";
 			case For f -> "for";
 			case Barrier b -> "barrier";
-			case AsyncCopy a -> "async_copy";
+			case AsyncCopy a -> a.bulk() ? "async_copy.tma" : "async_copy";
 			case AsyncWait w -> "async_wait";
 		};
 	}

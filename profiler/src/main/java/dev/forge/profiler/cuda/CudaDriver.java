@@ -286,6 +286,25 @@ public final class CudaDriver {
 	}
 
 	/**
+	 * Encodes a TMA tensor map into {@code map} (128 bytes, 64-aligned) for a row-major tensor at
+	 * device address {@code address}: {@code dims} and {@code box} innermost first, {@code strides} the
+	 * byte strides of dims 1.. (rank - 1 of them), element strides 1, no interleave, {@code swizzle}
+	 * (CU_TENSOR_MAP_SWIZZLE_*), L2 promotion of 128 bytes, out-of-bounds elements zero. Returns the
+	 * CUresult (0 on success): the caller decides whether a refusal matters.
+	 */
+	public int encodeTensorMap(MemorySegment map, int dataType, long address, long[] dims, long[] strides, int[] box, int swizzle) {
+		try (Arena a = Arena.ofConfined()) {
+			int[] ones = new int[dims.length];
+			java.util.Arrays.fill(ones, 1);
+			return (int) h(CudaFunction.TENSOR_MAP_ENCODE_TILED).invokeExact(map, dataType, dims.length, MemorySegment.ofAddress(address),
+					a.allocateFrom(JAVA_LONG, dims), strides.length == 0 ? a.allocate(8) : a.allocateFrom(JAVA_LONG, strides),
+					a.allocateFrom(JAVA_INT, box), a.allocateFrom(JAVA_INT, ones), 0, swizzle, 2, 0);
+		} catch (Throwable t) {
+			throw rethrow(t);
+		}
+	}
+
+	/**
 	 * Launches {@code blocks x threads} on the default stream. {@code params} is the
 	 * {@code void*[]} of pointers to each parameter's bytes. Returns once queued: a fault shows at the
 	 * next synchronisation.

@@ -50,7 +50,9 @@ public enum CudaFunction {
 	EVENT_SYNCHRONIZE("cuEventSynchronize", "cuEventSynchronize", ADDRESS),
 	EVENT_ELAPSED_TIME("cuEventElapsedTime", "cuEventElapsedTime_v2", ADDRESS, ADDRESS, ADDRESS),
 	EVENT_DESTROY("cuEventDestroy", "cuEventDestroy_v2", ADDRESS),
-	GET_ERROR_NAME("cuGetErrorName", "cuGetErrorName", JAVA_INT, ADDRESS);
+	GET_ERROR_NAME("cuGetErrorName", "cuGetErrorName", JAVA_INT, ADDRESS),
+	TENSOR_MAP_ENCODE_TILED("cuTensorMapEncodeTiled", "cuTensorMapEncodeTiled", ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+			ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
 
 	/** The name {@code cuda.h} and its documentation use. */
 	public final String api;

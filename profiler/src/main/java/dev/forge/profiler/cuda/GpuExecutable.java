@@ -154,6 +154,10 @@ final class GpuExecutable implements AutoCloseable {
 		MemorySegment pointers = arena.allocate(ADDRESS, Math.max(1, n));
 		for (int p = 0; p < n; p++) {
 			GpuJob.Param param = launch.params().get(p);
+			if (param.tensorMap() != null) {
+				pointers.setAtIndex(ADDRESS, p, tensorMap(launch, param.tensorMap(), addresses));
+				continue;
+			}
 			long value = param.value();
 			if (param.buffer() != null) {
 				Long address = addresses.get(param.buffer());
@@ -166,6 +170,38 @@ final class GpuExecutable implements AutoCloseable {
 			pointers.setAtIndex(ADDRESS, p, values.asSlice(8L * p, 8));
 		}
 		return pointers;
+	}
+
+	/**
+	 * The 128 bytes of a TMA tensor map over the buffer's device copy; zeros when the kernel will not
+	 * read through it (its rows are not whole 16-byte units: it copies per thread then), and a
+	 * driver refusal of a map it will read is an error naming the kernel and buffer.
+	 */
+	private MemorySegment tensorMap(GpuJob.Launch launch, GpuJob.TensorMap m, Map<String, Long> addresses) {
+		MemorySegment map = arena.allocate(128, 64);
+		if (!m.used()) {
+			return map;
+		}
+		long[] dims = m.dims().stream().mapToLong(Long::longValue).toArray();
+		long[] strides = new long[dims.length - 1];
+		long stride = m.elementBytes();
+		for (int d = 0; d < strides.length; d++) {
+			stride *= dims[d];
+			strides[d] = stride;
+		}
+		int dataType = switch (m.elementBytes()) {
+			case 1 -> 0; // CU_TENSOR_MAP_DATA_TYPE_UINT8
+			case 2 -> 1; // UINT16: a tile copy moves bits, the element type does not matter
+			case 4 -> 3; // UINT32
+			default -> 4; // INT64
+		};
+		int r = cuda.encodeTensorMap(map, dataType, addresses.get(m.buffer()), dims, strides,
+				m.box().stream().mapToInt(Integer::intValue).toArray(), m.swizzle());
+		if (r != 0) {
+			throw new CudaException("cuTensorMapEncodeTiled(@" + launch.symbol() + ", " + m.buffer() + ", dims " + m.dims() + ", box " + m.box()
+					+ ")", r, cuda.errorName(r), null);
+		}
+		return map;
 	}
 
 	/** How many input sets the timed runs rotate through. */

@@ -67,15 +67,40 @@ public record GpuJob(String function, String ptx, List<Kernel> kernels, List<Dev
 		}
 	}
 
-	/** An 8-byte kernel parameter: the device address of {@code buffer} when it is not null, else {@code value}. */
-	public record Param(String buffer, long value) {
+	/**
+	 * A kernel parameter: the device address of {@code buffer} when it is not null, else {@code value}
+	 * (8 bytes); or, when {@code tensorMap} is not null, a 128-byte TMA tensor map over its buffer.
+	 */
+	public record Param(String buffer, long value, TensorMap tensorMap) {
 
 		public static Param pointer(String buffer) {
-			return new Param(buffer, 0);
+			return new Param(buffer, 0, null);
 		}
 
 		public static Param value(long value) {
-			return new Param(null, value);
+			return new Param(null, value, null);
+		}
+
+		public static Param tensorMap(TensorMap map) {
+			return new Param(null, 0, map);
+		}
+	}
+
+	/**
+	 * A TMA tensor map to encode at launch (cuTensorMapEncodeTiled) over {@code buffer}, a row-major
+	 * tensor of {@code dims} (innermost first) with elements of {@code elementBytes}: boxes of
+	 * {@code box} elements (innermost first), swizzle mode {@code swizzle} (CU_TENSOR_MAP_SWIZZLE_*).
+	 * The kernel uses it only when the innermost dim's bytes are a multiple of 16 (GpuAbi).
+	 */
+	public record TensorMap(String buffer, List<Long> dims, int elementBytes, List<Integer> box, int swizzle) {
+		public TensorMap {
+			dims = List.copyOf(dims);
+			box = List.copyOf(box);
+		}
+
+		/** Whether the kernel will read through this map (TMA's 16-byte stride rule holds). */
+		public boolean used() {
+			return dims.get(0) * elementBytes % 16 == 0;
 		}
 	}
 

@@ -51,12 +51,12 @@ public final class GpuJobs {
 			LaunchPlan.KernelLaunch launch = plan.kernels().get(i);
 			GpuModule.GpuKernel gpu = module.kernels().get(i);
 			kernels.add(new GpuJob.Kernel(gpu.symbol(), launch.kernel().name(), gpu.threadsPerBlock(), gpu.sharedBytes()));
-			launches.add(new GpuJob.Launch(gpu.symbol(), launch.programs(), params(launch)));
+			launches.add(new GpuJob.Launch(gpu.symbol(), launch.programs(), params(launch, gpu.tensorMaps())));
 		}
 		return new GpuJob(plan.function().name(), module.ptx(), kernels, buffers, launches, readBack, timing);
 	}
 
-	private static List<GpuJob.Param> params(LaunchPlan.KernelLaunch launch) {
+	private static List<GpuJob.Param> params(LaunchPlan.KernelLaunch launch, List<GpuAbi.TensorMap> maps) {
 		List<GpuJob.Param> params = new ArrayList<>();
 		params.add(GpuJob.Param.value(launch.programs()));
 		for (int a = 0; a < launch.kernel().args().size(); a++) {
@@ -68,6 +68,22 @@ public final class GpuJobs {
 		if (params.size() != GpuAbi.parameterCount(launch.kernel())) {
 			throw new IllegalStateException("@" + launch.kernel().name() + ": " + params.size() + " parameters built, the ABI says "
 					+ GpuAbi.parameterCount(launch.kernel()));
+		}
+		for (GpuAbi.TensorMap m : maps) {
+			long[] extents = launch.extents().get(m.arg());
+			List<Long> dims = new ArrayList<>();
+			List<Integer> box = new ArrayList<>();
+			for (int d = extents.length - 1; d >= 0; d--) {
+				dims.add(extents[d]);
+				box.add(m.box().get(d));
+			}
+			int swizzle = switch (m.swizzleBytes()) {
+				case 32 -> 1;
+				case 64 -> 2;
+				default -> 3;
+			};
+			params.add(GpuJob.Param.tensorMap(
+					new GpuJob.TensorMap(launch.kernel().args().get(m.arg()).buffer(), dims, m.elementBytes(), box, swizzle)));
 		}
 		return params;
 	}

@@ -113,7 +113,8 @@ class CudaFunctionTest {
 				return Kind.I32;
 			}
 			switch (t) {
-				case "int", "unsigned int", "unsigned" -> {
+				// cuuint32_t: uint32_t, or unsigned __int32 in cuda.h's MSVC branch
+				case "int", "unsigned int", "unsigned", "uint32_t", "unsigned __int32" -> {
 					return Kind.I32;
 				}
 				case "char", "unsigned char" -> {
