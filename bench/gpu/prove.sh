@@ -24,6 +24,8 @@ python3 - "$bundles" "${SANITIZE:-0}" "${SANITIZE_FNS:-}" > "$jobs" <<'PY'
 import json, os, sys
 bundles, sanitize, only = sys.argv[1], sys.argv[2] == "1", [s for s in sys.argv[3].split(",") if s]
 small_override = {"transformer_block": "B=3,S=37,D=48,F=37,heads=4"}
+# Rows of whole 16-byte units, ragged against the tiles: the dims where bulk copies (TMA) run (37 takes the per-thread path).
+aligned = {"matmul": "B=3,S=40,K=72,N=264,M=200", "gemm_schedules": "M=200,N=264,K=72"}
 for name in sorted(os.listdir(bundles)):
     m = os.path.join(bundles, name, "manifest.json")
     if not os.path.isfile(m):
@@ -35,11 +37,14 @@ for name in sorted(os.listdir(bundles)):
         checked = sanitize and (not only or f["name"] in only)
         for kind in ["small"] + (["memcheck", "racecheck"] if checked else []) + ["bench"]:
             print(os.path.join(bundles, name), man["source"], f["name"], bench if kind == "bench" else small, kind)
+        if name in aligned:
+            for kind in ["small"] + (["memcheck", "racecheck", "synccheck"] if checked else []):
+                print(os.path.join(bundles, name), man["source"], f["name"], aligned[name], kind)
 PY
 
 one() { # bundle src fn dims kind: runs one job and prints its line at once (so a cut-off run still reports)
   local d="$1" src="$2" fn="$3" dims="$4" kind="$5"
-  local tag="$results/$(basename "$d").$fn.$kind"
+  local tag="$results/$(basename "$d").$fn.$kind.$(printf %s "$dims" | md5sum | cut -c1-6)"
   case "$kind" in
     small|bench) timeout 300 "$d/forge" run "$d/$src" --fn "$fn" --target gpu --dims "$dims" --format json > "$tag.json" 2> "$tag.err"
                  echo $? > "$tag.rc" ;;
