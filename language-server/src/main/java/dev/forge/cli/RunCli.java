@@ -51,6 +51,12 @@ class RunCli implements Callable<Integer> {
 	@Option(names = "--plot", paramLabel = "FILE.svg", description = "Draw the run under the chip's roofline (compute and DRAM ceilings) as SVG.")
 	Path plot;
 
+	@Option(names = "--cache", paramLabel = "DIR", description = "The artifact cache and ledger (default: $FORGE_CACHE, else ~/.cache/forge).")
+	Path cache;
+
+	@Option(names = "--no-cache", description = "Compile from scratch: neither read nor write the artifact cache (the ledger still records the run).")
+	boolean noCache;
+
 	@Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The .forge file.")
 	Path file;
 
@@ -82,7 +88,7 @@ class RunCli implements Callable<Integer> {
 			throw new UsageException("unknown format '" + format + "': use text or json");
 		}
 		return RunCommand.run(new RunCommand.Options(file, function, dims, seed(), target, format, inputFiles(), saveOutputs,
-				profile(), Main.VERSION, plot), out);
+				profile(), Main.VERSION, plot, cache, noCache), out);
 	}
 
 	private long seed() {

@@ -80,11 +80,32 @@ public final class Ir {
 	/** With the dims the code will run at, as hints that fit the tiles to them. */
 	public static Pipeline.Compiled compile(XtextResource resource, FunctionDef def, Target target, java.util.Map<String, Long> dimHints,
 			BiConsumer<String, String> afterStage) throws LoweringException {
+		return compile(resource, def, target, dimHints, java.util.Map.of(), afterStage);
+	}
+
+	/** Where a schedule that {@code forge tune} chose comes from, in the IR's schedule lines. */
+	static final String TUNED_ORIGIN = "tuned";
+
+	/**
+	 * As above, with schedule fields ({@code m n k d vector warps stages}) that a tuning chose set over
+	 * the function's own schedule statements and the defaults; an empty map changes nothing.
+	 */
+	public static Pipeline.Compiled compile(XtextResource resource, FunctionDef def, Target target, java.util.Map<String, Long> dimHints,
+			java.util.Map<String, Integer> tuned, BiConsumer<String, String> afterStage) throws LoweringException {
 		TypeCheckResult types = ForgeLanguage.injector().getInstance(TypeSystem.class).check(resource);
 		Signature sig = types.signatureOf(def);
 		if (sig != null && sig.kernel()) {
 			// A @kernel is written at the tile level: it goes straight to Tile IR.
-			TileFunction lowered = KernelLowering.lower(def, types, target);
+			TileFunction lowered;
+			if (tuned.isEmpty()) {
+				lowered = KernelLowering.lower(def, types, target);
+			} else {
+				KernelSchedule s = KernelSchedule.of(def, types, target).withTuned(tuned, TUNED_ORIGIN);
+				lowered = KernelLowering.lower(def, types, s);
+				if (target.isGpu()) {
+					lowered = dev.forge.compiler.tile.KernelPipelining.apply(lowered, s.size("stages"));
+				}
+			}
 			TileFunction tile = LayoutAssignment.apply(lowered, target);
 			List<String> problems = TileVerifier.verify(tile);
 			if (!problems.isEmpty()) {
@@ -97,7 +118,20 @@ public final class Ir {
 			}
 			return new Pipeline.Compiled(null, null, tile);
 		}
-		return Pipeline.compile(Lowering.lower(def, types), target, dimHints, userSchedule(def, types, target), afterStage);
+		UserSchedule user = userSchedule(def, types, target);
+		if (!tuned.isEmpty()) {
+			java.util.Map<String, Integer> sizes = new java.util.HashMap<>(user == null ? java.util.Map.of() : user.sizes());
+			sizes.putAll(tuned);
+			user = new UserSchedule(sizes, TUNED_ORIGIN);
+		}
+		return Pipeline.compile(Lowering.lower(def, types), target, dimHints, user, afterStage);
+	}
+
+	/** The schedule a @kernel compiles with for {@code target} (its fields and their origin), or null for a @jit function. */
+	public static KernelSchedule kernelSchedule(XtextResource resource, FunctionDef def, Target target) throws LoweringException {
+		TypeCheckResult types = ForgeLanguage.injector().getInstance(TypeSystem.class).check(resource);
+		Signature sig = types.signatureOf(def);
+		return sig != null && sig.kernel() ? KernelSchedule.of(def, types, target) : null;
 	}
 
 	/** What {@code def}'s {@code .schedule(...)} statements set, or null when there are none. */

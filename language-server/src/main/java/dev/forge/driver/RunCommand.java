@@ -30,6 +30,8 @@ import dev.forge.profiler.HostRunner;
 import dev.forge.profiler.HostTensor;
 import dev.forge.profiler.Npy;
 import dev.forge.profiler.RunReport;
+import dev.forge.profiler.cache.ArtifactCache;
+import dev.forge.profiler.cache.Ledger;
 import dev.forge.targets.Target;
 
 /**
@@ -51,7 +53,12 @@ public final class RunCommand {
 	 * {@code plot}: where to write the run's roofline as SVG ({@link RooflinePlot}), or null.
 	 */
 	public record Options(Path file, String function, String dims, long seed, String target, String format,
-			Map<String, Path> inputs, Path saveOutputs, boolean profile, String version, Path plot) {
+			Map<String, Path> inputs, Path saveOutputs, boolean profile, String version, Path plot, Path cache, boolean noCache) {
+
+		public Options(Path file, String function, String dims, long seed, String target, String format, Map<String, Path> inputs,
+				Path saveOutputs, boolean profile, String version, Path plot) {
+			this(file, function, dims, seed, target, format, inputs, saveOutputs, profile, version, plot, null, false);
+		}
 	}
 
 	private RunCommand() {
@@ -154,22 +161,50 @@ public final class RunCommand {
 				noteOtherChip(bundle, gpu.device(), target, out, o.format().equals("text"));
 			}
 		}
+		// On the host the code comes from the artifact cache when it holds this function (a tuned schedule's, or a verified earlier run's).
+		long generatedBefore = dev.forge.compiler.host.HostEmit.generated();
+		ArtifactCache cache = o.noCache() || bundle != null ? null : new ArtifactCache(o.cache() != null ? o.cache() : ArtifactCache.defaultDir());
+		CachedCompile code = onGpu ? null : CachedCompile.host(cache, resource, def, target, o.version(), dims, compiled);
+		if (code != null) {
+			compiled = code.compiled;
+			if (code.note != null && o.format().equals("text")) {
+				out.println("note       " + code.note);
+			}
+		}
 		HostRunner.Request request = new HostRunner.Request(def.getName(), compiled.tile(), compiled.graph(), dims, o.seed(), inputs,
 				scalarDefaults(def), o.profile(), target.name());
 		HostRunner.Result result;
 		try {
-			result = onGpu ? gpu.run(request, module, target) : HostRunner.run(request);
+			result = onGpu ? gpu.run(request, module, target) : HostRunner.run(request, code.exe);
 		} catch (IllegalArgumentException e) {
 			throw new UsageException(e.getMessage());
 		} catch (dev.forge.compiler.interp.InterpreterException e) {
 			// Dims the program cannot take (a slice past the end of an axis): the user's request, not a bug.
 			throw new UsageException("the program cannot run at " + dims + ": " + e.getMessage());
+		} finally {
+			if (code != null) {
+				code.close();
+			}
 		}
 		RunReport report = result.report();
+		if (code != null) {
+			code.store(report, def.getName());
+		}
+		if (bundle == null) {
+			new Ledger(o.cache() != null ? o.cache() : ArtifactCache.defaultDir()).append(LedgerLines.of(o.profile() ? "profile" : "run", file, report,
+					code == null ? null : code.key, code == null ? "none" : code.status, code == null ? "default" : code.scheduleText, result.outputs()));
+		}
 		if (o.format().equals("json")) {
-			out.print(report.toJson());
+			out.print(code == null ? report.toJson() : withCache(report.toJson(), code, dev.forge.compiler.host.HostEmit.generated() - generatedBefore));
 		} else {
 			out.print(report.toText());
+			if (code != null && code.status.equals("hit")) {
+				out.println(String.format(java.util.Locale.ROOT, "cache      hit %s: %s, loaded in %.1f ms", code.key.substring(0, 19), code.scheduleText,
+						code.compileMs));
+			} else if (code != null && code.status.equals("miss")) {
+				out.println(String.format(java.util.Locale.ROOT, "cache      miss: compiled in %.0f ms%s", code.compileMs,
+						report.verified() ? ", stored as " + code.key.substring(0, 19) : ""));
+			}
 			if (o.profile()) {
 				out.println(kernelTable(result.kernels(), compiled));
 			}
@@ -182,6 +217,20 @@ public final class RunCommand {
 			save(result, compiled, o.saveOutputs(), out, o.format().equals("text"));
 		}
 		return report.verified() ? 0 : 1;
+	}
+
+	/**
+	 * The report's JSON with what the cache did: {@code cache} hit|miss|off, {@code cache_key}, {@code compile_ms},
+	 * {@code compilations} (code generations in this run), {@code schedule}.
+	 */
+	private static String withCache(String json, CachedCompile code, long generated) {
+		com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+		o.addProperty("cache", code.status);
+		o.addProperty("cache_key", code.key);
+		o.addProperty("compile_ms", code.compileMs);
+		o.addProperty("compilations", generated); // functions whose code this run generated: 0 on a hit
+		o.addProperty("schedule", code.scheduleText);
+		return new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o);
 	}
 
 	/** A bundle runs on any GPU of its SM, but its tiles and the report's peaks are those of the chip it was made for: say so. */
@@ -273,7 +322,7 @@ public final class RunCommand {
 	}
 
 	/** --dims as given; when absent, for every free dim the bundle's value or a small default, said on the output. */
-	private static Map<String, Long> dims(String given, Bundle bundle, Pipeline.Compiled compiled, PrintStream out, boolean text) {
+	static Map<String, Long> dims(String given, Bundle bundle, Pipeline.Compiled compiled, PrintStream out, boolean text) {
 		if (given != null) {
 			try {
 				return Dims.parse(given);

@@ -48,10 +48,20 @@ public final class HostRunner {
 	}
 
 	public static Result run(Request request) {
-		HostCapacity capacity = HostCapacity.current();
 		try (HostExecutable exe = HostExecutable.compile(request.tile())) {
-			return Runner.run(request, new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity), null, capacity);
+			return run(request, exe);
 		}
+	}
+
+	/** As above, with the function already compiled (or loaded from the artifact cache) into {@code exe}. */
+	public static Result run(Request request, HostExecutable exe) {
+		HostCapacity capacity = HostCapacity.current();
+		return Runner.run(request, new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), capacity), null, capacity);
+	}
+
+	/** {@code exe} on all cores behind the runner's executor seam (what the autotuner gates and times). */
+	public static Runner.Executor executor(HostExecutable exe) {
+		return new HostExecutor(exe, Runtime.getRuntime().availableProcessors(), HostCapacity.current());
 	}
 
 	/**

@@ -1,7 +1,6 @@
 package dev.forge.profiler;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,14 +15,9 @@ import java.util.SplittableRandom;
 import dev.forge.compiler.graph.GraphFunction;
 import dev.forge.compiler.graph.Op;
 import dev.forge.compiler.graph.Value;
-import dev.forge.compiler.interp.Interpreter;
 import dev.forge.compiler.interp.NdArray;
 import dev.forge.compiler.tile.Buffer;
-import dev.forge.compiler.tile.Kernel;
-import dev.forge.compiler.tile.KernelArg;
 import dev.forge.compiler.tile.TileFunction;
-import dev.forge.compiler.tile.TileInterpreter;
-import dev.forge.types.DType;
 import dev.forge.types.Dim;
 
 /**
@@ -108,12 +102,17 @@ public final class Runner {
 
 	/** As above, with the host memory the f64 copies and the reference may take. */
 	public static HostRunner.Result run(HostRunner.Request request, Executor executor, Peaks peaks, HostCapacity capacity) {
-		TileFunction f = request.tile();
 		// 1. Correctness: the same inputs through the compiled code and the reference.
-		Check check = check(request, executor, capacity);
-		boolean full = check.dims().equals(request.dims());
+		return time(request, executor, peaks, check(request, executor, capacity));
+	}
 
-		// 2. Timing at the requested dims, on the check's tensors or on new ones drawn in native memory.
+	/**
+	 * Times {@code request} on {@code executor} after its correctness gate found {@code check}: at the
+	 * requested dims, on the check's tensors when it ran there, else on new ones drawn in native memory.
+	 */
+	public static HostRunner.Result time(HostRunner.Request request, Executor executor, Peaks peaks, Check check) {
+		TileFunction f = request.tile();
+		boolean full = check.dims().equals(request.dims()) && check.inputs() != null;
 		// Timed runs repeat on the same memory: outputs that atomics accumulate come from one more single run.
 		boolean accumulates = !f.atomicallyUpdated().isEmpty();
 		Measured measured;
@@ -129,53 +128,28 @@ public final class Runner {
 				outputs = accumulates ? executor.execute(runInputs, request.dims()) : measured.outputs();
 			}
 		}
-		WorkCounts work = request.graph() != null ? WorkCounts.of(request.graph(), request.dims())
-				: new WorkCounts(TileWork.flops(f, request.dims()), TileWork.bytes(f, request.dims()));
+		WorkCounts work = work(request);
 		RunReport report = RunReport.of(request.function(), request.target(), request.dims(), request.seed(), check.reference(), check.comparison(),
 				measured.timing(), work).on(executor.device(), measured.method()).withPeaks(peaks);
 		return new HostRunner.Result(report, outputs, request.profile() ? measured.kernels() : List.of());
+	}
+
+	/** The FLOPs and bytes of the whole function at the request's dims. */
+	public static WorkCounts work(HostRunner.Request request) {
+		return request.graph() != null ? WorkCounts.of(request.graph(), request.dims())
+				: new WorkCounts(TileWork.flops(request.tile(), request.dims()), TileWork.bytes(request.tile(), request.dims()));
 	}
 
 	/**
 	 * The correctness gate alone, without timing: the dims checked against the program, the run
 	 * admitted by the device and by the host's memory before any input is drawn, then the compiled
 	 * code and the reference on the same inputs, on a reduced instance when the reference would take
-	 * too long or not fit in the heap at the requested dims.
+	 * too long or not fit in the heap at the requested dims ({@link Gate}).
 	 *
 	 * @throws IllegalArgumentException (one line) for dims the program or the memory cannot take
 	 */
 	public static Check check(HostRunner.Request request, Executor executor, HostCapacity capacity) {
-		TileFunction f = request.tile();
-		DimCheck.check(f, request.graph(), request.dims());
-		// The host's native inputs and outputs first (any device stages them here): they also refuse
-		// sizes past 64 bits before a device plans them.
-		HostMemoryException.checkHost(f.name(), Dims.format(request.dims()), HostFootprint.of(f, null, request.dims()), capacity);
-		executor.admit(request.dims());
-		// Given inputs are checked as given, unless the reference cannot hold them: then on a reduced instance, drawn.
-		boolean givenFit = !request.inputs().isEmpty() && HostFootprint.of(f, request.graph(), request.dims()).referenceFits(capacity.heapBytes());
-		Map<String, Long> checkDims = givenFit ? request.dims() : reduced(f, request.graph(), request.dims(), capacity.heapBytes());
-		HostFootprint atCheck = HostFootprint.of(f, request.graph(), checkDims);
-		if (!atCheck.referenceFits(capacity.heapBytes())) {
-			throw HostMemoryException.reference(f.name(), Dims.format(checkDims), atCheck, capacity);
-		}
-		boolean full = checkDims.equals(request.dims());
-		Map<String, HostTensor> checkInputs = inputs(request, checkDims, Arena.ofAuto());
-		Map<String, HostTensor> actual = executor.execute(checkInputs, checkDims);
-		Map<String, NdArray> referenceInputs = new LinkedHashMap<>();
-		checkInputs.forEach((name, t) -> referenceInputs.put(name, t.toNdArray()));
-		Map<String, NdArray> expected = reference(request, referenceInputs, checkDims);
-		List<HostTensor> a = new ArrayList<>();
-		List<NdArray> e = new ArrayList<>();
-		List<DType> types = new ArrayList<>();
-		for (Buffer b : f.buffers(Buffer.Role.OUTPUT)) {
-			a.add(actual.get(b.name()));
-			e.add(expected.get(b.name()));
-			types.add(b.dtype());
-		}
-		Comparison comparison = Comparison.compareNative(a, e, types);
-		String reference = (request.graph() != null ? "Graph IR" : "Tile IR") + " interpreter in f64, "
-				+ (full ? "same inputs" : "reduced instance " + Dims.format(checkDims) + (request.inputs().isEmpty() ? "" : " with seeded inputs"));
-		return new Check(checkDims, comparison, reference, checkInputs, actual);
+		return Gate.prepare(request, capacity, executor::admit).check(executor);
 	}
 
 	/** The dim symbols a run must bind: those of the input and output shapes and of dim buffers (e.g. heads). */
@@ -188,19 +162,6 @@ public final class Runner {
 			if (b.dim() != null) {
 				out.addAll(b.dim().symbols());
 			}
-		}
-		return out;
-	}
-
-	private static Map<String, NdArray> reference(HostRunner.Request request, Map<String, NdArray> inputs, Map<String, Long> dims) {
-		if (request.graph() == null) {
-			return TileInterpreter.run(request.tile(), inputs, dims);
-		}
-		List<NdArray> results = Interpreter.run(request.graph(), dims, inputs);
-		Map<String, NdArray> out = new LinkedHashMap<>();
-		List<Buffer> outputs = request.tile().buffers(Buffer.Role.OUTPUT);
-		for (int i = 0; i < outputs.size(); i++) {
-			out.put(outputs.get(i).name(), results.get(i));
 		}
 		return out;
 	}

@@ -35,7 +35,15 @@ public final class HostEmit {
 		}
 	}
 
+	/** Modules generated so far in this process: a run served from the artifact cache adds none (its tests count them). */
+	private static final java.util.concurrent.atomic.AtomicLong GENERATED = new java.util.concurrent.atomic.AtomicLong();
+
 	private HostEmit() {
+	}
+
+	/** How many functions this process has generated code for (every LLVM module made from Tile IR). */
+	public static long generated() {
+		return GENERATED.get();
 	}
 
 	/**
@@ -43,6 +51,7 @@ public final class HostEmit {
 	 * then hands it and the target to {@code use} before freeing both.
 	 */
 	static <T> T withModule(TileFunction f, boolean optimize, BiFunction<IrBuilder, HostTarget, T> use) {
+		GENERATED.incrementAndGet();
 		try (IrBuilder ir = new IrBuilder(f.name()); HostTarget host = HostTarget.create()) {
 			new HostCodegen(ir, host.hasFeature("avx512f") ? 16 : 8).emit(f);
 			LlvmSupport.verify(ir.module());

@@ -50,7 +50,14 @@ public final class HostExecutable implements AutoCloseable {
 
 	/** Compiles every kernel of f into one module and JIT-loads it. */
 	public static HostExecutable compile(TileFunction f) {
-		byte[] object = HostEmit.withModule(f, true, (ir, host) -> host.emitObject(ir.module()));
+		return load(f, HostEmit.object(f));
+	}
+
+	/**
+	 * JIT-loads {@code object}, the ELF object {@link HostEmit#object} made from f (or a cached copy of
+	 * it): no code generation, only linking.
+	 */
+	public static HostExecutable load(TileFunction f, byte[] object) {
 		Jit jit = Jit.create();
 		try {
 			jit.addObject(object);

@@ -233,8 +233,24 @@ public record KernelSchedule(Map<String, Integer> sizes, Set<String> user, Strin
 		return d == null && def.getName() != null && def.getName().equals(n.getId());
 	}
 
-	/** The autotune space of {@code @kernel.autotune(space=dict(BM=[...], ...))}, by field; empty without one. */
-	private static Map<String, List<Integer>> autotuneSpace(FunctionDef def) {
+	/**
+	 * This schedule with {@code tuned} (context fields to sizes, as {@code forge tune} found them) over
+	 * it; the origin says so.
+	 */
+	public KernelSchedule withTuned(Map<String, Integer> tuned, String tunedOrigin) {
+		Map<String, Integer> s = new LinkedHashMap<>(sizes);
+		Set<String> set = new java.util.LinkedHashSet<>(user);
+		tuned.forEach((field, value) -> {
+			if (s.containsKey(field)) {
+				s.put(field, value);
+				set.add(field);
+			}
+		});
+		return new KernelSchedule(s, set, swizzle, tunedOrigin, target);
+	}
+
+	/** The autotune space of {@code @kernel.autotune(space=dict(BM=[...], ...))}, by context field (m, n, ...); empty without one. */
+	public static Map<String, List<Integer>> autotuneSpace(FunctionDef def) {
 		Map<String, List<Integer>> out = new LinkedHashMap<>();
 		for (Decorator d : def.getDecorators()) {
 			if (!(d.getExpression() instanceof Call c) || !(c.getCallee() instanceof Attribute a) || !"autotune".equals(a.getName())) {
