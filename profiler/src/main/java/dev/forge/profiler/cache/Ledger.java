@@ -42,11 +42,14 @@ public final class Ledger {
 		byte[] line = (GSON.toJson(fields) + "\n").getBytes(StandardCharsets.UTF_8);
 		try {
 			Files.createDirectories(file.getParent());
-			try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+			// A file lock excludes other processes; threads of this one take turns first (the JVM refuses overlapping locks).
+			synchronized (Ledger.class) {
+				try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
 					FileLock lock = ch.lock()) {
 				ByteBuffer b = ByteBuffer.wrap(line);
-				while (b.hasRemaining()) {
-					ch.write(b);
+					while (b.hasRemaining()) {
+						ch.write(b);
+					}
 				}
 			}
 			return true;

@@ -296,8 +296,8 @@ public final class Tuner {
 		if (c.problem() != null) {
 			return "wrong results: " + c.problem();
 		}
-		return String.format(java.util.Locale.ROOT, "wrong results: %d element%s differ (max rel error %.1e)", c.mismatchCount(),
-				c.mismatchCount() == 1 ? "" : "s", c.maxRelError());
+		return String.format(java.util.Locale.ROOT, "wrong results: %d %s (max rel error %.1e)", c.mismatchCount(),
+				c.mismatchCount() == 1 ? "element differs" : "elements differ", c.maxRelError());
 	}
 
 	/** The achieved rate against the roofline's bound at the run's arithmetic intensity, in percent. */
