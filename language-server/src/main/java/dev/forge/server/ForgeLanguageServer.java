@@ -97,6 +97,9 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	 */
 	private final AtomicLong generation = new AtomicLong();
 
+	/** Compiles the edit path ahead of the first edits (off with -Dforge.warmup=false, for comparisons). */
+	private final JitWarmup warmup = new JitWarmup();
+
 	/** Threads that start and watch child processes (never the message thread, which must not block). */
 	private final ExecutorService children = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("forge-run-", 0).factory());
 
@@ -452,7 +455,18 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	}
 
 	@Override
+	public void initialized(org.eclipse.lsp4j.InitializedParams params) {
+		super.initialized(params);
+		org.eclipse.xtext.resource.IResourceServiceProvider forge = getLanguagesRegistry()
+				.getResourceServiceProvider(org.eclipse.emf.common.util.URI.createURI("warmup.forge"));
+		if (forge != null && Boolean.parseBoolean(System.getProperty("forge.warmup", "true"))) {
+			warmup.start(forge);
+		}
+	}
+
+	@Override
 	public void didChange(DidChangeTextDocumentParams params) {
+		warmup.stop();
 		generation.incrementAndGet();
 		super.didChange(params);
 	}
