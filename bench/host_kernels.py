@@ -18,7 +18,12 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+# This machine's environment forces OpenBLAS onto its Haswell kernel; NumPy here gets the AVX-512 one it would pick
+# itself. OpenBLAS reads these when it loads, so they go before numpy is imported (forge never uses OpenBLAS).
+for _var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    os.environ.pop(_var, None)
+
+import numpy as np  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORGE = os.path.join(ROOT, "forge")
@@ -48,6 +53,32 @@ def forge(fn, dims):
     return json.loads(proc.stdout)
 
 
+def openblas_core():
+    """The core OpenBLAS says it runs on (e.g. SkylakeX, Haswell), or '?'."""
+    try:
+        from threadpoolctl import threadpool_info
+        for lib in threadpool_info():
+            if lib.get("internal_api") == "openblas":
+                return lib.get("architecture") or "?"
+    except ImportError:
+        pass
+    try:
+        import ctypes
+        import glob
+        libs = glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "libscipy_openblas*.so*")) + \
+            glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "libopenblas*.so*"))
+        for path in libs:
+            lib = ctypes.CDLL(path)
+            for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+                if hasattr(lib, name):
+                    fn = getattr(lib, name)
+                    fn.restype = ctypes.c_char_p
+                    return fn().decode()
+    except OSError:
+        pass
+    return "?"
+
+
 def numpy_softmax(x):
     m = x.max(axis=-1, keepdims=True)
     e = np.exp(x - m)
@@ -75,7 +106,8 @@ def main():
 
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     print(f"host kernels vs NumPy {np.__version__} ({blas['name']} {blas.get('version', '')}), {os.cpu_count()} cores, "
-          f"{time.strftime('%Y-%m-%d')}")
+          f"{time.strftime('%Y-%m-%d')}, OpenBLAS core {openblas_core()}")
+    print("forge runs use the artifact cache: a schedule `forge tune` stored for these dims is what runs (column 'schedule')")
     print(f"{'case':24} {'forge ms':>10} {'numpy ms':>10} {'forge GFLOP/s':>14} {'numpy GFLOP/s':>14} {'ratio':>7} "
           f"{'range':>13} {'goal':>6}  verified   ({rounds} rounds)")
     for name, fn, dims, np_fn, flops, goal in cases:
@@ -84,13 +116,14 @@ def main():
             report = forge(fn, dims)
             verified = verified and report["verified"]
             forge_ms.append(report["median_ms"])
+            schedule = report.get("schedule", "default")
             numpy_ms.append(median_ms(np_fn))
             ratios.append(numpy_ms[-1] / forge_ms[-1])
         f_ms, np_ms, ratio = middle(forge_ms), middle(numpy_ms), middle(ratios)
         spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
         print(f"{name:24} {f_ms:10.3f} {np_ms:10.3f} {flops / f_ms / 1e6:14.1f} {flops / np_ms / 1e6:14.1f} "
               f"{ratio:6.2f}x {spread:>13} {goal:5.1f}x  {'yes' if verified else 'NO'}"
-              f"{'' if ratio >= goal else '  (below goal)'}")
+              f"{'' if ratio >= goal else '  (below goal)'}  {schedule}")
 
 
 def middle(values):

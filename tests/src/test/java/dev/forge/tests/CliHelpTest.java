@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CliHelpTest {
 
 	@ParameterizedTest(name = "forge {0} --help")
-	@ValueSource(strings = { "check", "build", "run", "profile", "bundle", "lsp", "version" })
+	@ValueSource(strings = { "check", "build", "run", "profile", "tune", "cache", "ledger", "bundle", "lsp", "version" })
 	void everyCommandPrintsItsOwnUsage(String command) throws Exception {
 		ForgeCliTest.Result r = ForgeCliTest.forge(command, "--help");
 		assertEquals(0, r.exit(), r.out() + r.err());
