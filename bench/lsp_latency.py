@@ -4,7 +4,7 @@
 Start-up to the initialize reply and to the opened file's first diagnostics, diagnostics after an edit of
 a 2,000-line file (the first edits, while the JIT compiles, reported apart), hover, the server's CPU time
 per edit (steadier than latencies on a busy machine) and its resident memory. Goals:
-diagnostics and hover p95 <= 50 ms, start-up < 1.5 s. `--forge PATH` runs another build's launcher
+diagnostics and hover p95 <= 50 ms (every keystroke, the first edits included), start-up <= 1.0 s. `--forge PATH` runs another build's launcher
 (for A/B runs of two servers under the same load)."""
 import json, os, re, subprocess, sys, tempfile, threading, time
 
@@ -133,7 +133,7 @@ def main():
     c.request("shutdown", None); c.notify("exit", None); c.p.wait(10)
     print("Forge language server: %d-line file, %d cores" % (text.count("\n"), os.cpu_count()))
     print("%-40s %10s %10s %10s" % ("measure", "median", "p95", "goal"))
-    print("%-40s %9.0fms %10s %10s" % ("start-up to initialize reply", c.startup * 1000, "", "< 1500ms"))
+    print("%-40s %9.0fms %10s %10s" % ("start-up to initialize reply", c.startup * 1000, "", "<= 1000ms"))
     print("%-40s %9.0fms" % ("start-up to the file's first diagnostics", first_diagnostics * 1000))
     print("%-40s %9.0fms %8.0fms  (max %.0f ms)" % ("diagnostics, first %d edits (cold JIT)" % WARMUP, percentile(cold, 0.5), percentile(cold, 0.95), max(cold)))
     print("%-40s %9.0fms %8.0fms %10s" % ("diagnostics after an edit (%d, warm)" % MEASURED, percentile(diag, 0.5), percentile(diag, 0.95), "p95 <= 50ms"))
