@@ -172,7 +172,7 @@ class ForgeCliTest {
 		Result gpu = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile", "--target", "h100");
 		assertEquals(0, gpu.exit(), gpu.err());
 		assertTrue(gpu.out().contains("] threads 4x32 {") && gpu.out().contains("#L0 = blocked per_thread [")
-				&& gpu.out().contains(" = async_copy x[") && gpu.out().contains("async_wait 2"), gpu.out());
+				&& gpu.out().contains(" = async_copy x[") && gpu.out().contains("async_wait 4"), gpu.out()); // 2 loads x 2 stages ahead
 		Result gpuCode = forge(dir, Map.of(), "build", "lin.forge", "--emit", "llvm", "--target", "h100");
 		assertEquals(0, gpuCode.exit(), gpuCode.err());
 		assertTrue(gpuCode.out().contains("nvptx64-nvidia-cuda"), gpuCode.out());
@@ -222,7 +222,8 @@ class ForgeCliTest {
 				host.out());
 		Result gpu = forge(dir, Map.of(), "build", "lin.forge", "--emit", "tile", "--target", "h100");
 		assertEquals(0, gpu.exit(), gpu.err());
-		assertTrue(gpu.out().contains("] threads 2x32 {") && gpu.out().contains("async_wait 1"), gpu.out());
+		// Two stages: the two loads' copies of the next iteration stay in flight.
+		assertTrue(gpu.out().contains("] threads 2x32 {") && gpu.out().contains("async_wait 2"), gpu.out());
 		// Ragged dims: 50 rows of 32-row blocks, K = 37 in steps of 16, 70 columns of 64-column blocks.
 		Result run = forge(dir, Map.of(), "run", "lin.forge", "--fn", "lin", "--dims", "M=50,K=37,N=70");
 		assertEquals(0, run.exit(), run.out() + run.err());
