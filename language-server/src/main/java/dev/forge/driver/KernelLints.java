@@ -35,6 +35,9 @@ public final class KernelLints {
 
 	private static volatile String target = DEFAULT_TARGET;
 
+	/** {@code -Dforge.lint.timing=true}: each function's compile and lint time on standard error. */
+	private static final boolean TIMING = Boolean.getBoolean("forge.lint.timing");
+
 	private static final org.apache.log4j.Logger LOG = org.apache.log4j.Logger.getLogger(KernelLints.class);
 
 	/** A lint finding on a file's text: the diagnostic, related ranges, and fixes as text edits. */
@@ -108,14 +111,24 @@ public final class KernelLints {
 				continue;
 			}
 			try {
+				long start = System.nanoTime();
 				var compiled = Ir.compile(resource, def, target, (stage, t) -> {
 				});
+				long compiledAt = System.nanoTime();
 				boolean kernel = compiled.graph() == null;
 				for (LintDiagnostic d : Lints.check(compiled.tile(), target, kernel, names, LOG::warn)) {
 					out.add(finding(d, def, text));
 				}
+				if (TIMING) {
+					// bench/lsp_latency.py reads these lines from the server's standard error.
+					System.err.printf(java.util.Locale.ROOT, "forge lint: function %s: compile %.2f ms, lints %.2f ms, %d kernels%n",
+							def.getName(), (compiledAt - start) / 1e6, (System.nanoTime() - compiledAt) / 1e6, compiled.tile().kernels().size());
+				}
 			} catch (LoweringException e) {
 				// not compiled: no lints (forge build and the hover say why)
+				if (TIMING) {
+					System.err.println("forge lint: function " + def.getName() + ": not compiled: " + e.getMessage());
+				}
 			} catch (RuntimeException | StackOverflowError e) {
 				LOG.warn("forge lint: linting '" + def.getName() + "' failed (no lints for it): " + e);
 			}

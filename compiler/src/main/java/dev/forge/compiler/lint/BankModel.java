@@ -1,10 +1,5 @@
 package dev.forge.compiler.lint;
 
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
-
 /**
  * The shared-memory bank model of one warp-level request, as measured on an H100 (lint-notes §1: it
  * matched ncu's wavefront counter in 60 of 60 single-warp cases): lanes are served in phases (the
@@ -59,27 +54,32 @@ final class BankModel {
 
 	private static Cost phases(long[] address, boolean[] active, int width, int perPhase, int banks, int bankWidth) {
 		int wavefronts = 0, ideal = 0;
+		// Distinct words of a phase, sorted, then counted per bank: no maps or sets per request (the lints cost thousands).
+		long[] words = new long[perPhase * ((width + bankWidth - 1) / bankWidth + 1)];
+		int[] perBank = new int[banks];
 		for (int first = 0; first < address.length; first += perPhase) {
-			Map<Integer, Set<Long>> wordsPerBank = new HashMap<>();
-			boolean any = false;
+			int n = 0;
 			for (int l = first; l < Math.min(address.length, first + perPhase); l++) {
 				if (!active[l]) {
 					continue;
 				}
-				any = true;
 				long start = address[l] - Math.floorMod(address[l], bankWidth);
 				for (long x = start; x < address[l] + width; x += bankWidth) {
-					long word = Math.floorDiv(x, bankWidth);
-					wordsPerBank.computeIfAbsent((int) Math.floorMod(word, banks), b -> new HashSet<>()).add(word);
+					words[n++] = Math.floorDiv(x, bankWidth);
 				}
 			}
-			if (!any) {
+			if (n == 0) {
 				continue;
 			}
 			ideal++;
+			java.util.Arrays.sort(words, 0, n);
+			java.util.Arrays.fill(perBank, 0);
 			int worst = 0;
-			for (Set<Long> words : wordsPerBank.values()) {
-				worst = Math.max(worst, words.size());
+			for (int i = 0; i < n; i++) {
+				if (i > 0 && words[i] == words[i - 1]) {
+					continue;
+				}
+				worst = Math.max(worst, ++perBank[(int) Math.floorMod(words[i], banks)]);
 			}
 			wavefronts += worst;
 		}

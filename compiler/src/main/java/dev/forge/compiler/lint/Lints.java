@@ -42,12 +42,15 @@ public final class Lints {
 			if (!k.threads().distributed()) {
 				continue;
 			}
-			run("bank conflicts", k, log, out, () -> BankConflicts.check(k, target, names));
-			run("shared-memory races", k, log, out, () -> SharedRaces.check(k, target, names));
-			run("resources", k, log, out, () -> Resources.check(k, target));
-			if (userKernel) {
-				run("global-memory races", k, log, out, () -> GlobalRaces.check(k));
-			}
+			out.addAll(KernelMemo.lint(k, target, userKernel, names, found -> {
+				boolean ok = run("bank conflicts", k, log, found, () -> BankConflicts.check(k, target, names));
+				ok &= run("shared-memory races", k, log, found, () -> SharedRaces.check(k, target, names));
+				ok &= run("resources", k, log, found, () -> Resources.check(k, target));
+				if (userKernel) {
+					ok &= run("global-memory races", k, log, found, () -> GlobalRaces.check(k));
+				}
+				return ok;
+			}));
 		}
 		out.sort(Comparator.comparingInt((LintDiagnostic d) -> d.range().offset()).thenComparing(LintDiagnostic::code));
 		return out;
@@ -77,8 +80,10 @@ public final class Lints {
 
 	private static final boolean TIMING = Boolean.getBoolean("forge.lint.timing");
 
-	private static void run(String what, Kernel k, Consumer<String> log, List<LintDiagnostic> out, Analysis a) {
+	/** Runs one analysis into {@code out}; false when it failed (logged, no lint). */
+	private static boolean run(String what, Kernel k, Consumer<String> log, List<LintDiagnostic> out, Analysis a) {
 		long start = System.nanoTime();
+		boolean ok = true;
 		try {
 			for (LintDiagnostic d : a.run()) {
 				if (d.range() != null && d.range().isKnown()) {
@@ -87,10 +92,12 @@ public final class Lints {
 			}
 		} catch (RuntimeException | StackOverflowError e) {
 			log.accept("forge lint: " + what + " of kernel @" + k.name() + " failed (no lint reported): " + e);
+			ok = false;
 		}
 		if (TIMING) {
 			System.err.printf(java.util.Locale.ROOT, "forge lint: %s of @%s: %.1f ms%n", what, k.name(), (System.nanoTime() - start) / 1e6);
 		}
+		return ok;
 	}
 
 	/** How a message names a shared tile: its source name, or the pipelined copy of an argument, or its id and line. */

@@ -115,6 +115,8 @@ final class SharedAccesses {
 		for (int slot = 0; slot < starts.length; slot++) {
 			starts[slot] = runStart(map, slot, contiguous, run);
 		}
+		long[] address = new long[lanes];
+		boolean[] active = new boolean[lanes];
 		for (int w = 0; w < warps; w++) {
 			for (int l = 0; l < lanes; l++) {
 				coords[l] = map.coords(w, l);
@@ -123,8 +125,7 @@ final class SharedAccesses {
 				if (!starts[slot]) {
 					continue;
 				}
-				long[] address = new long[lanes];
-				boolean[] active = new boolean[lanes];
+				java.util.Arrays.fill(active, false);
 				boolean any = false;
 				for (int l = 0; l < lanes; l++) {
 					int[] at = coords[l][slot];

@@ -63,6 +63,7 @@ final class SharedRaces {
 	private final Map<Integer, Stmt.For> innermost = new HashMap<>();
 	private final Map<Integer, Integer> ring = new HashMap<>();
 	private final Map<Stmt, Touch> touches = new IdentityHashMap<>();
+	private final Map<Integer, Touch> everyThread = new HashMap<>();
 	private final Map<String, LintDiagnostic> found = new LinkedHashMap<>();
 	/** Whether two statements' accesses conflict does not depend on the iteration: computed once per pair. */
 	private final Map<String, Optional<int[]>> conflicts = new HashMap<>();
@@ -361,7 +362,12 @@ final class SharedRaces {
 		return t;
 	}
 
+	/** Every element touched by two threads (an operand of a computation reads all of it): one per value, runs share it. */
 	private Touch everyThread(TileValue v) {
+		return everyThread.computeIfAbsent(v.id(), id -> computeEveryThread(v));
+	}
+
+	private Touch computeEveryThread(TileValue v) {
 		Touch t = Touch.of((int) v.type().elements());
 		for (int e = 0; e < t.first().length; e++) {
 			t.add(e, 0);
