@@ -46,6 +46,7 @@ public final class Lints {
 				boolean ok = run("bank conflicts", k, log, found, () -> BankConflicts.check(k, target, names));
 				ok &= run("shared-memory races", k, log, found, () -> SharedRaces.check(k, target, names));
 				ok &= run("resources", k, log, found, () -> Resources.check(k, target));
+				ok &= run("fill values", k, log, found, () -> FillValues.check(k));
 				if (userKernel) {
 					ok &= run("global-memory races", k, log, found, () -> GlobalRaces.check(k));
 				}
