@@ -18,7 +18,6 @@ public record LintDiagnostic(String code, Severity severity, String message, Sou
 	public static final String RESOURCE = "FORGE-L-RESOURCE";
 	public static final String GLOBAL_RACE = "FORGE-L-GLOBAL-RACE";
 	public static final String FILL = "FORGE-L-FILL";
-	public static final String SCHEDULE = "FORGE-L-SCHEDULE";
 
 	public enum Severity {
 		ERROR, WARNING, INFO
