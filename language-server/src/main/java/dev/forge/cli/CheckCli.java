@@ -33,6 +33,9 @@ final class CheckCli implements Callable<Integer> {
 			description = "The GPU chip description the kernel lints (races, bank conflicts, resources) are computed for (default h100; host means h100).")
 	String target;
 
+	@Option(names = "--hints", description = "Add the schedule hints (FORGE-L-HINT, information: each kernel's predicted time, bound and the block change predicted to help most) on the schedule lines.")
+	boolean hints;
+
 	@Parameters(paramLabel = "PATH", arity = "0..*", description = ".forge files or folders (searched recursively).")
 	List<Path> paths = new ArrayList<>();
 
@@ -51,6 +54,7 @@ final class CheckCli implements Callable<Integer> {
 			throw new UsageException("check needs at least one file or folder");
 		}
 		KernelLints.setTarget(target);
+		KernelLints.setHints(hints);
 		List<FileReport> reports = Checker.check(Workspace.load(paths));
 		long errors = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.ERROR)).sum();
 		long warnings = reports.stream().mapToLong(r -> r.count(SourceDiagnostic.Severity.WARNING)).sum();

@@ -35,6 +35,14 @@ public final class KernelLints {
 
 	private static volatile String target = DEFAULT_TARGET;
 
+	/** Whether the schedule hints (FORGE-L-HINT, information) are added: the editor and {@code forge check --hints}. */
+	private static volatile boolean hints = false;
+
+	/** Turns the schedule hints on or off (off by default, so that `forge check` prints problems only). */
+	public static void setHints(boolean on) {
+		hints = on;
+	}
+
 	/** {@code -Dforge.lint.timing=true}: each function's compile and lint time on standard error. */
 	private static final boolean TIMING = Boolean.getBoolean("forge.lint.timing");
 
@@ -52,7 +60,7 @@ public final class KernelLints {
 	public record Edit(String title, int offset, int length, String text) {
 	}
 
-	private record Key(String uri, String text, String target) {
+	private record Key(String uri, String text, String target, boolean hints) {
 	}
 
 	private static final int CACHE = 64;
@@ -86,7 +94,7 @@ public final class KernelLints {
 			LOG.warn("forge lint: no lint target: " + e);
 			return List.of();
 		}
-		Key key = new Key(String.valueOf(resource.getURI()), text, t.name());
+		Key key = new Key(String.valueOf(resource.getURI()), text, t.name(), hints);
 		synchronized (cache) {
 			List<Finding> hit = cache.get(key);
 			if (hit != null) {
@@ -118,6 +126,13 @@ public final class KernelLints {
 				boolean kernel = compiled.graph() == null;
 				for (LintDiagnostic d : Lints.check(compiled.tile(), target, kernel, names, LOG::warn)) {
 					out.add(finding(d, def, text));
+				}
+				if (hints) {
+					for (LintDiagnostic d : Lints.hints(compiled.tile(), target, LOG::warn)) {
+						Finding f = finding(d, def, text);
+						int[] at = scheduleLine(def, text);
+						out.add(new Finding(new SourceDiagnostic(f.diagnostic().severity(), d.code(), d.message(), at[0], at[1]), List.of(), List.of()));
+					}
 				}
 				if (TIMING) {
 					// bench/lsp_latency.py reads these lines from the server's standard error.
@@ -169,6 +184,21 @@ public final class KernelLints {
 			}
 		}
 		return new Finding(new SourceDiagnostic(severity, d.code(), d.message(), at[0], at[1]), List.copyOf(related), List.copyOf(edits));
+	}
+
+	/** The range of the function's {@code name.schedule(...)} statement (without a comment), else of its def line. */
+	static int[] scheduleLine(FunctionDef def, String text) {
+		Matcher line = Pattern.compile("(?m)^" + Pattern.quote(def.getName()) + "\\.schedule\\(.*$").matcher(text);
+		if (line.find()) {
+			String code = line.group();
+			int hash = code.indexOf('#');
+			return new int[] { line.start(), (hash >= 0 ? code.substring(0, hash) : code).stripTrailing().length() };
+		}
+		var node = org.eclipse.xtext.nodemodel.util.NodeModelUtils.findNodesForFeature(def, dev.forge.forge.ForgePackage.Literals.FUNCTION_DEF__NAME);
+		if (!node.isEmpty()) {
+			return new int[] { node.get(0).getOffset(), node.get(0).getLength() };
+		}
+		return new int[] { 0, 0 };
 	}
 
 	private static int[] clamp(SourceRange r, String text) {

@@ -432,6 +432,8 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	public CompletableFuture<InitializeResult> initialize(InitializeParams params) {
 		var window = params.getCapabilities() == null ? null : params.getCapabilities().getWindow();
 		clientProgress = window != null && Boolean.TRUE.equals(window.getWorkDoneProgress());
+		// The editor shows the schedule hints (FORGE-L-HINT, information); `forge check` only with --hints.
+		dev.forge.driver.KernelLints.setHints(true);
 		readTarget(params.getInitializationOptions());
 		CompletableFuture<InitializeResult> workspaceBuilt = super.initialize(params);
 		// Xtext 2.42 replies only after its first build of the whole workspace (seconds for a large one). The reply

@@ -18,6 +18,8 @@ public record LintDiagnostic(String code, Severity severity, String message, Sou
 	public static final String RESOURCE = "FORGE-L-RESOURCE";
 	public static final String GLOBAL_RACE = "FORGE-L-GLOBAL-RACE";
 	public static final String FILL = "FORGE-L-FILL";
+	/** Information: the roofline prediction of {@link ScheduleHints}, not a problem. */
+	public static final String HINT = "FORGE-L-HINT";
 
 	public enum Severity {
 		ERROR, WARNING, INFO

@@ -57,6 +57,19 @@ public final class Lints {
 		return out;
 	}
 
+	/**
+	 * The schedule hint of {@code f} (FORGE-L-HINT, information: {@link ScheduleHints}), apart from {@link #check}
+	 * so that callers choose whether to show it; empty when the model fails (logged) or the target is a CPU.
+	 */
+	public static List<LintDiagnostic> hints(TileFunction f, Target target, Consumer<String> log) {
+		try {
+			return ScheduleHints.check(f, target);
+		} catch (RuntimeException | StackOverflowError e) {
+			log.accept("forge lint: schedule hints of " + f.name() + " failed (no hint reported): " + e);
+			return List.of();
+		}
+	}
+
 	/** The bank table of every shared access of {@code f} (for tests and the GPU agreement script). */
 	public static List<String> bankTable(TileFunction f, Target target) {
 		List<String> out = new ArrayList<>();
