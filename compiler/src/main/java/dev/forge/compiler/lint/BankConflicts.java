@@ -27,7 +27,7 @@ final class BankConflicts {
 	static List<LintDiagnostic> check(Kernel k, Target target, Lints.BufferNames names) {
 		List<LintDiagnostic> out = new ArrayList<>();
 		for (Stmt s : Stmt.flatten(k.body())) {
-			TileValue shared = SharedAccesses.sharedOf(s);
+			TileValue shared = SharedAccesses.bankAccessOf(s);
 			if (shared == null) {
 				continue;
 			}
@@ -75,7 +75,7 @@ final class BankConflicts {
 		}
 		int bankRow = target.sharedMemoryBanks() * target.sharedMemoryBankWidth();
 		for (Stmt t : Stmt.flatten(k.body())) {
-			TileValue shared = SharedAccesses.sharedOf(t);
+			TileValue shared = SharedAccesses.bankAccessOf(t);
 			if (shared == null) {
 				continue;
 			}
@@ -107,7 +107,7 @@ final class BankConflicts {
 		}
 		int bankRow = target.sharedMemoryBanks() * target.sharedMemoryBankWidth();
 		for (Stmt t : Stmt.flatten(k.body())) {
-			TileValue other = SharedAccesses.sharedOf(t);
+			TileValue other = SharedAccesses.bankAccessOf(t);
 			if (other == null || !(t instanceof Stmt.Copy tc)) {
 				continue;
 			}
@@ -141,7 +141,7 @@ final class BankConflicts {
 			int pad = Math.max(1, padBytes / bytes);
 			boolean ok = true;
 			for (Stmt t : Stmt.flatten(k.body())) {
-				if (SharedAccesses.sharedOf(t) != shared) {
+				if (SharedAccesses.bankAccessOf(t) != shared) {
 					continue;
 				}
 				SharedAccesses.Summary after = SharedAccesses.measure(k, t, target, plain, pad);
@@ -167,7 +167,7 @@ final class BankConflicts {
 	static List<String> table(Kernel k, Target target) {
 		List<String> out = new ArrayList<>();
 		for (Stmt s : Stmt.flatten(k.body())) {
-			TileValue shared = SharedAccesses.sharedOf(s);
+			TileValue shared = SharedAccesses.bankAccessOf(s);
 			if (shared == null) {
 				continue;
 			}

@@ -53,6 +53,14 @@ final class SharedAccesses {
 		};
 	}
 
+	/**
+	 * The shared tile statement s reaches through the load/store unit's banks: {@link #sharedOf}
+	 * but for bulk copies, which TMA writes without bank accesses.
+	 */
+	static TileValue bankAccessOf(Stmt s) {
+		return s instanceof Stmt.AsyncCopy a && a.bulk() ? null : sharedOf(s);
+	}
+
 	/** The layout the emitter stores a shared tile in: its assigned one, or unswizzled row-major. */
 	static Layout.Swizzled layoutOf(Kernel k, TileValue v) {
 		if (k.threads().of(v) instanceof Layout.Swizzled s) {
