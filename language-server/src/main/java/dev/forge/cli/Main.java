@@ -22,7 +22,7 @@ import picocli.CommandLine.ParseResult;
  */
 public final class Main {
 
-	static final String VERSION = "0.1.0";
+	public static final String VERSION = "0.1.0";
 
 	/** What a bundle's launcher can do (see dev.forge.driver.Bundle). */
 	private static final List<String> BUNDLED_COMMANDS = List.of("run", "profile", "check", "version", "--version", "help", "--help", "-h");

@@ -115,6 +115,9 @@ public final class TuneCommand {
 		Tuner tuner = new Tuner(new Tuner.Settings(o.budget(), cores, 24), backend, line -> {
 			if (text) {
 				out.println("progress   " + line);
+			} else {
+				// JSON on stdout stays one object; the progress goes to stderr (the editor's Tune lens shows it).
+				System.err.println("progress   " + line);
 			}
 		});
 		HostRunner.Request request = new HostRunner.Request(def.getName(), compiled.tile(), compiled.graph(), dims, 0, Map.of(),

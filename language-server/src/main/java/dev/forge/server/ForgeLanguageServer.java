@@ -90,6 +90,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	static final String RUN = "forge.run";
 	static final String PROFILE = "forge.profile";
 	static final String SHOW_TILE_IR = "forge.showTileIr";
+	static final String TUNE = "forge.tune";
 
 	/**
 	 * Bumped by every change to the workspace, on the message thread and so in order with the requests: a
@@ -192,7 +193,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		capabilities.setDefinitionProvider(true);
 		capabilities.setCompletionProvider(new org.eclipse.lsp4j.CompletionOptions(false, List.of(".")));
 		capabilities.setCodeLensProvider(new CodeLensOptions(false));
-		capabilities.setExecuteCommandProvider(new ExecuteCommandOptions(List.of(RUN, PROFILE, SHOW_TILE_IR)));
+		capabilities.setExecuteCommandProvider(new ExecuteCommandOptions(List.of(RUN, PROFILE, SHOW_TILE_IR, TUNE)));
 		this.capabilities = capabilities;
 		return capabilities;
 	}
@@ -542,8 +543,9 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 				return null;
 			}
 			Ir.Lowered lowered = irs.lowered((XtextResource) resource, def, Ir.Level.TILE, gen);
-			return lowered.text() != null ? "**Tile IR** (host)\n```forge-ir\n" + lowered.text() + "```"
-					: "**Tile IR**: not compiled: " + lowered.notLowered();
+			String tuned = tunedLines((XtextResource) resource, def);
+			return tuned + (lowered.text() != null ? "**Tile IR** (host)\n```forge-ir\n" + lowered.text() + "```"
+					: "**Tile IR**: not compiled: " + lowered.notLowered());
 		});
 		if (ir == null || hover == null || hover.getContents() == null || !hover.getContents().isRight()) {
 			return hover;
@@ -554,7 +556,41 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	}
 
 	/**
-	 * Code lenses Run, Profile and Show Tile IR above every top-level {@code @jit} and {@code @kernel}
+	 * "tuned on TARGET: SCHEDULE, T ms, P% of peak" (then a blank line) for each tuned entry the artifact cache
+	 * ({@code $FORGE_CACHE}, else the user's cache directory) holds for the function as `forge run` would look
+	 * it up (the host, and the server's GPU target when it has one); empty when there is none.
+	 */
+	private String tunedLines(XtextResource resource, FunctionDef def) {
+		StringBuilder out = new StringBuilder();
+		List<java.util.Map.Entry<String, dev.forge.targets.Target>> targets = new ArrayList<>();
+		targets.add(java.util.Map.entry("host", Ir.hostTarget()));
+		String gpu = target;
+		if (gpu != null && dev.forge.driver.GpuTargets.isGpu(gpu) && !gpu.equals(dev.forge.driver.GpuTargets.ATTACHED)) {
+			try {
+				targets.add(java.util.Map.entry(gpu, dev.forge.driver.GpuTargets.named(gpu)));
+			} catch (RuntimeException e) {
+				// an unknown chip: the host alone
+			}
+		}
+		java.nio.file.Path cacheDir = dev.forge.profiler.cache.ArtifactCache.defaultDir();
+		for (var t : targets) {
+			dev.forge.profiler.cache.CacheEntry e = dev.forge.driver.TunedEntries.tuned(resource, def, t.getValue(), dev.forge.cli.Main.VERSION, cacheDir);
+			if (e != null) {
+				out.append("tuned on ").append(e.target()).append(": ").append(e.scheduleText());
+				if (e.timing().get("median_ms") instanceof Number ms) {
+					out.append(", ").append(RunSummary.format(ms.doubleValue())).append(" ms");
+				}
+				if (e.timing().get("percent_of_roofline") instanceof Number p) {
+					out.append(", ").append(String.format(java.util.Locale.ROOT, p.doubleValue() < 10 ? "%.1f" : "%.0f", p.doubleValue())).append("% of peak");
+				}
+				out.append("\n\n");
+			}
+		}
+		return out.toString();
+	}
+
+	/**
+	 * Code lenses Run, Profile, Tune and Show Tile IR above every top-level {@code @jit} and {@code @kernel}
 	 * function, from the syntax alone (nothing is compiled for a lens); none while the file has syntax errors.
 	 */
 	@Override
@@ -579,6 +615,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 				List<Object> arguments = List.of(params.getTextDocument().getUri(), def.getName());
 				lenses.add(new CodeLens(range, new Command("Run", RUN, arguments), null));
 				lenses.add(new CodeLens(range, new Command("Profile", PROFILE, arguments), null));
+				lenses.add(new CodeLens(range, new Command("Tune", TUNE, arguments), null));
 				lenses.add(new CodeLens(range, new Command("Show Tile IR", SHOW_TILE_IR, arguments), null));
 			}
 			return lenses;
@@ -588,7 +625,7 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	@Override
 	public CompletableFuture<Object> executeCommand(ExecuteCommandParams params) {
 		String command = params.getCommand();
-		if (!RUN.equals(command) && !PROFILE.equals(command) && !SHOW_TILE_IR.equals(command)) {
+		if (!RUN.equals(command) && !PROFILE.equals(command) && !SHOW_TILE_IR.equals(command) && !TUNE.equals(command)) {
 			return super.executeCommand(params);
 		}
 		Invocation invocation = Invocation.of(params.getArguments());
@@ -599,7 +636,23 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 		if (SHOW_TILE_IR.equals(command)) {
 			return irs.showTileIr(invocation);
 		}
+		if (TUNE.equals(command)) {
+			return runs.run("tune", invocation, budget(params.getArguments()), params.getWorkDoneToken());
+		}
 		return runs.run(RUN.equals(command) ? "run" : "profile", invocation, params.getWorkDoneToken());
+	}
+
+	/** The object form's "budget" ({uri, function, budget: "5s"}) as tune's --budget; none: forge tune's default. */
+	private static List<String> budget(List<Object> arguments) {
+		if (arguments != null && !arguments.isEmpty() && arguments.get(0) instanceof JsonElement e && e.isJsonObject()
+				&& e.getAsJsonObject().get("budget") instanceof JsonElement b && b.isJsonPrimitive()) {
+			String budget = b.getAsString().strip();
+			if (budget.matches("[0-9]+(\\.[0-9]+)?(ms|s|m)?")) {
+				return List.of("--budget", budget);
+			}
+			throw new ResponseErrorException(new ResponseError(ResponseErrorCode.InvalidParams, "budget: not a duration: " + budget, null));
+		}
+		return List.of();
 	}
 
 	/** window/workDoneProgress/cancel: the user cancelled a run's progress. */

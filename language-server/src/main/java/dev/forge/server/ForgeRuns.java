@@ -47,11 +47,21 @@ final class ForgeRuns {
 	 * child. The result is {summary, output, ok} (see {@link RunSummary}), also when the run fails.
 	 */
 	CompletableFuture<Object> run(String what, Invocation invocation, Either<String, Integer> clientToken) {
+		return run(what, invocation, List.of(), clientToken);
+	}
+
+	/**
+	 * {@code what} is "run", "profile" or "tune" (`forge.tune`: {@code <launcher> tune FILE --fn NAME --format json},
+	 * its progress lines reported as they come, the result summarized by {@link RunSummary#ofTune});
+	 * {@code extra} are further arguments (a tuning's --budget).
+	 */
+	CompletableFuture<Object> run(String what, Invocation invocation, List<String> extra, Either<String, Integer> clientToken) {
 		CompletableFuture<Object> result = new CompletableFuture<>();
-		String title = (what.equals("run") ? "Running " : "Profiling ") + invocation.function();
+		String title = (what.equals("run") ? "Running " : what.equals("tune") ? "Tuning " : "Profiling ") + invocation.function();
 		Path launcher = LauncherProcess.launcher();
 		if (launcher == null) {
-			result.complete(RunSummary.result(invocation.function() + ": " + LauncherProcess.missing(what.equals("run") ? "Run" : "Profile"), "", false));
+			result.complete(RunSummary.result(invocation.function() + ": "
+					+ LauncherProcess.missing(what.equals("run") ? "Run" : what.equals("tune") ? "Tune" : "Profile"), "", false));
 			return result;
 		}
 		Path file = fileOf(invocation.uri());
@@ -64,6 +74,7 @@ final class ForgeRuns {
 		if (runTarget != null && !runTarget.equals("host")) {
 			args.addAll(List.of("--target", runTarget));
 		}
+		args.addAll(extra);
 		// Profile draws the roofline too, which the editor shows beside the source (the result's "plot").
 		Path plot = what.equals("profile") ? plotFile() : null;
 		if (plot != null) {
@@ -115,7 +126,7 @@ final class ForgeRuns {
 				}
 				child[0].result().whenComplete((r, e) -> {
 					JsonObject o = e != null ? RunSummary.result(invocation.function() + ": forge " + what + " failed: " + e, prefix, false)
-							: RunSummary.of(what, invocation.function(), r);
+							: what.equals("tune") ? RunSummary.ofTune(invocation.function(), r) : RunSummary.of(what, invocation.function(), r);
 					o.addProperty("output", prefix + o.get("output").getAsString());
 					o.addProperty("command", commandLine);
 					String svg = readAndDelete(plot);

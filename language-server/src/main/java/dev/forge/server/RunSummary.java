@@ -76,6 +76,59 @@ final class RunSummary {
 		return result(function + ": " + what + " crashed (" + how + ")" + (said.isEmpty() ? "" : ": " + said), r.output(), false);
 	}
 
+	/**
+	 * The result of `forge.tune` from what {@code forge tune FILE --fn NAME --format json} printed (exit 0
+	 * tuned, 1 source errors, 2 a usage error): "NAME: tuned SCHEDULE, T ms vs the default's D ms (Sx), R
+	 * rejected, on TARGET".
+	 */
+	static JsonObject ofTune(String function, LauncherProcess.Result r) {
+		if (r.killed()) {
+			return result(function + ": tune cancelled", r.output(), false);
+		}
+		JsonObject json = r.exitCode() == 0 ? parse(r.stdout()) : null;
+		if (json != null && json.has("best_schedule")) {
+			String name = string(json, "function", function);
+			StringBuilder s = new StringBuilder(name).append(": tuned ").append(string(json, "best_schedule", "?"));
+			Double best = number(json, "best_ms");
+			Double byDefault = number(json, "default_ms");
+			if (best != null) {
+				s.append(", ").append(format(best)).append(" ms");
+			}
+			if (byDefault != null) {
+				s.append(" vs the default's ").append(format(byDefault)).append(" ms");
+			}
+			Double speedup = number(json, "speedup");
+			if (speedup != null) {
+				s.append(" (").append(String.format(Locale.ROOT, "%.2fx", speedup)).append(')');
+			}
+			int rejected = 0;
+			if (json.has("candidates") && json.get("candidates").isJsonArray()) {
+				for (JsonElement c : json.getAsJsonArray("candidates")) {
+					if (c.isJsonObject() && "rejected".equals(string(c.getAsJsonObject(), "status", null))) {
+						rejected++;
+					}
+				}
+			}
+			s.append(", ").append(rejected).append(" rejected");
+			String target = string(json, "target", null);
+			if (target != null) {
+				s.append(", on ").append(target);
+			}
+			return result(s.toString(), r.output(), true);
+		}
+		if (r.exitCode() == 0 || r.exitCode() == 1 || r.exitCode() == 2) {
+			// forge tune prints source errors on stdout (exit 1) and usage errors on stderr (exit 2).
+			String said = message(r.exitCode() == 1 && r.stderr().isBlank() ? r.stdout() : r.stderr());
+			if (r.exitCode() == 0) {
+				return result(function + ": tune printed no JSON result" + (said.isEmpty() ? "" : ": " + said), r.output(), false);
+			}
+			return result(function + ": tune failed: " + (said.isEmpty() ? "exit code " + r.exitCode() : said), r.output(), false);
+		}
+		String said = message(r.stderr());
+		String how = r.exitCode() > 128 ? "killed by signal " + (r.exitCode() - 128) : "exit code " + r.exitCode();
+		return result(function + ": tune crashed (" + how + ")" + (said.isEmpty() ? "" : ": " + said), r.output(), false);
+	}
+
 	/** The lines of stderr that say what went wrong: those with "error" (at most two), else the last line. */
 	static String message(String stderr) {
 		List<String> lines = stderr.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();

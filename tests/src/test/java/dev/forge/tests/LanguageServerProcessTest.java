@@ -106,6 +106,8 @@ class LanguageServerProcessTest {
 	private void start(List<String> command) throws Exception {
 		ProcessBuilder builder = new ProcessBuilder(command);
 		builder.environment().put("FORGE_NO_BUILD", "1");
+		// The artifact cache and ledger of this test alone (Tune stores there, the hover reads it, runs use it).
+		builder.environment().put("FORGE_CACHE", workspace.resolve("forge-cache").toString());
 		builder.redirectError(workspace.resolve("stderr.txt").toFile());
 		process = builder.start();
 		LanguageClient client = new LanguageClient() {
@@ -162,7 +164,7 @@ class LanguageServerProcessTest {
 		assertNotNull(result.getCapabilities().getHoverProvider());
 		assertTrue(result.getCapabilities().getInlayHintProvider().getLeft());
 		assertNotNull(result.getCapabilities().getCodeLensProvider());
-		assertEquals(List.of("forge.run", "forge.profile", "forge.showTileIr"), result.getCapabilities().getExecuteCommandProvider().getCommands());
+		assertEquals(List.of("forge.run", "forge.profile", "forge.showTileIr", "forge.tune"), result.getCapabilities().getExecuteCommandProvider().getCommands());
 		server.initialized(new InitializedParams());
 	}
 
@@ -297,9 +299,11 @@ class LanguageServerProcessTest {
 		assertEquals(List.of(
 				"0:0-1:9 Run forge.run [" + uri + ", scale]",
 				"0:0-1:9 Profile forge.profile [" + uri + ", scale]",
+				"0:0-1:9 Tune forge.tune [" + uri + ", scale]",
 				"0:0-1:9 Show Tile IR forge.showTileIr [" + uri + ", scale]",
 				"5:0-6:5 Run forge.run [" + uri + ", k]",
 				"5:0-6:5 Profile forge.profile [" + uri + ", k]",
+				"5:0-6:5 Tune forge.tune [" + uri + ", k]",
 				"5:0-6:5 Show Tile IR forge.showTileIr [" + uri + ", k]"), seen);
 		// A function that does not compile (a shape error): its hover says why, and is still a hover.
 		String bad = open("block.forge", BLOCK);
@@ -368,6 +372,47 @@ class LanguageServerProcessTest {
 		List<String> kinds = progressOfOneRun();
 		assertTrue(kinds.get(1).startsWith("begin Running linear: forge run "), kinds.toString());
 		assertEquals("end " + summary, kinds.getLast());
+	}
+
+	@Test
+	void tuneCommandTunesInAChildProcessAndTheHoverShowsTheTunedSchedule() throws Exception {
+		String source = """
+				@jit
+				def twice(x: Tensor["N", f32]) -> Tensor["N", f32]:
+				    return x * 2.0
+				""";
+		String uri = open("twice.forge", source);
+		assertFalse(hover(uri, 1, 6).contains("tuned on"), "no tuning yet");
+		// The object form with a budget of two seconds (the lens sends [uri, function]: forge tune's default budget).
+		com.google.gson.JsonObject argument = new com.google.gson.JsonObject();
+		argument.addProperty("uri", uri);
+		argument.addProperty("function", "twice");
+		argument.addProperty("budget", "2s");
+		var result = executeAndWait("forge.tune", argument);
+		assertTrue(result.get("ok").getAsBoolean(), result.toString());
+		String summary = result.get("summary").getAsString();
+		java.util.regex.Matcher m = java.util.regex.Pattern
+				.compile("twice: tuned (.+), [0-9.]+ ms vs the default's [0-9.]+ ms \\([0-9.]+x\\), 0 rejected, on host").matcher(summary);
+		assertTrue(m.matches(), summary);
+		String schedule = m.group(1);
+		assertTrue(result.get("output").getAsString().contains("\"best_schedule\": \"" + schedule + "\""), result.toString());
+		assertTrue(result.get("command").getAsString().startsWith("forge tune "), result.toString());
+		assertTrue(result.get("command").getAsString().endsWith(" --fn twice --format json --budget 2s"), result.toString());
+		List<String> kinds = progressOfOneRun();
+		assertTrue(kinds.get(1).startsWith("begin Tuning twice: forge tune "), kinds.toString());
+		assertTrue(kinds.stream().anyMatch(k -> k.startsWith("report progress ") && k.contains("compiled")), kinds.toString());
+		assertEquals("end " + summary, kinds.getLast());
+		// The hover of the function's name finds the tuned entry under the key forge run uses.
+		String hover = hover(uri, 1, 6);
+		assertTrue(java.util.regex.Pattern.compile("\n\ntuned on host: " + java.util.regex.Pattern.quote(schedule) + ", [0-9.]+ ms(, [0-9.]+% of peak)?\n\n\\*\\*Tile IR\\*\\* \\(host\\)")
+				.matcher(hover).find(), hover);
+		// Another function of the same file was not tuned; a changed body has another key.
+		server.getTextDocumentService().didChange(new DidChangeTextDocumentParams(new VersionedTextDocumentIdentifier(uri, 2),
+				List.of(new TextDocumentContentChangeEvent(source.replace("x * 2.0", "x * 3.0")))));
+		assertFalse(hover(uri, 1, 6).contains("tuned on"), "the entry belongs to the other body");
+		// A bad budget is a clean error.
+		argument.addProperty("budget", "soon");
+		assertTrue(errorOf(execute("forge.tune", argument)).contains("budget: not a duration: soon"));
 	}
 
 	@Test
@@ -475,6 +520,15 @@ class LanguageServerProcessTest {
 		assertFalse(result.get("ok").getAsBoolean());
 		awaitGone(pid2);
 		assertEquals("end slow: profile cancelled", progressOfOneRun().getLast());
+		// Tune: the same child process, the same cancel.
+		Files.delete(workspace.resolve("child-slow.pid"));
+		progress.clear();
+		var third = execute("forge.tune", uri, "slow");
+		long pid3 = awaitPid("slow");
+		String token3 = progress.get(0).substring(0, progress.get(0).indexOf(' '));
+		server.cancelProgress(new org.eclipse.lsp4j.WorkDoneProgressCancelParams(org.eclipse.lsp4j.jsonrpc.messages.Either.forLeft(token3)));
+		assertEquals("slow: tune cancelled", json(third.get(30, TimeUnit.SECONDS)).get("summary").getAsString());
+		awaitGone(pid3);
 		assertTrue(process.isAlive());
 	}
 
