@@ -223,6 +223,9 @@ class DifferentialTest {
 				""", """
 				def f(x: Tensor["R", "16*C", f32]) -> Tensor["R", "16*C", f32]:
 				    return softmax(x * 3.0, axis=-1)
+				""", """
+				def f(x: Tensor["R", "C", f32]) -> Tensor["R", "C", f32]:
+				    return x / sqrt(float(x.shape[-1])) + float(int(x.shape[0]) // 2)
 				""" };
 		List<String> failures = new ArrayList<>();
 		for (String program : programs) {

@@ -879,6 +879,28 @@ public final class Lowering {
 				}
 				return new TensorOp(builder.unary(kind, tensor(args, "x", c), at));
 			}
+			case "float": {
+				// A Python float: folded when known, else the f64 value of a dim known at run time.
+				Operand x = required(args, "x", c);
+				return switch (x) {
+					case Num n -> new Num(n.value(), false);
+					case DimNum d -> new ScalarVal(materialize(d, DType.F64, at));
+					case ScalarVal v -> v;
+					case Str str -> new Num(pythonFloat(str.value(), at), false);
+					default -> throw new LoweringException("float() of " + describe(x) + ": it takes a number or a dim", at);
+				};
+			}
+			case "int": {
+				// A Python int: truncated toward zero when known; a dim stays a dim.
+				Operand x = required(args, "x", c);
+				return switch (x) {
+					case Num n -> new Num(n.value() < 0 ? Math.ceil(n.value()) : Math.floor(n.value()), true);
+					case DimNum d -> d;
+					case ScalarVal v -> throw new LoweringException(
+							"int() of a float known only at run time: use // on ints (a dim // 2) to stay an int", at);
+					default -> throw new LoweringException("int() of " + describe(x) + ": it takes a number or a dim", at);
+				};
+			}
 			case "gelu":
 				return new TensorOp(builder.unary(bool(args, "approximate", false, c) ? UnaryKind.GELU_TANH : UnaryKind.GELU, tensor(args, "x", c), at));
 			case "maximum", "minimum":
@@ -1082,6 +1104,27 @@ public final class Lowering {
 	private static DType wide(Value x) {
 		DType d = x.type().dtype();
 		return d == DType.BF16 || d == DType.F16 ? DType.F32 : d;
+	}
+
+	/** Python's float(str): a decimal number, or inf/infinity/nan with an optional sign, any case. */
+	private static double pythonFloat(String text, SourceRange at) throws LoweringException {
+		String t = text.strip().toLowerCase(java.util.Locale.ROOT);
+		boolean negative = t.startsWith("-");
+		String body = t.startsWith("-") || t.startsWith("+") ? t.substring(1) : t;
+		if (body.equals("inf") || body.equals("infinity")) {
+			return negative ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+		}
+		if (body.equals("nan")) {
+			return Double.NaN;
+		}
+		try {
+			if (!body.matches("[0-9._e+-]+")) {
+				throw new NumberFormatException();
+			}
+			return Double.parseDouble(t.replace("_", ""));
+		} catch (NumberFormatException e) {
+			throw new LoweringException("float() of the string \"" + text + "\": not a number", at);
+		}
 	}
 
 	private Operand required(Map<String, Operand> args, String param, Call c) throws LoweringException {

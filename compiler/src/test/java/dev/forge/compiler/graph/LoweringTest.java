@@ -39,6 +39,15 @@ class LoweringTest {
 	}
 
 	@Test
+	void intOfARunTimeFloatSaysHowToStayAnInt() {
+		LoweringException e = failure("""
+				def f(x: Tensor["N", f32], *, scale: float = 0.5) -> Tensor["N", f32]:
+				    return x * int(scale)
+				""", "f");
+		assertEquals("2:16: int() of a float known only at run time: use // on ints (a dim // 2) to stay an int", e.located());
+	}
+
+	@Test
 	void typeErrorsStopTheLowering() {
 		LoweringException e = failure("""
 				def f(x: Tensor["N", f32], w: Tensor["M", "K", f32]) -> Tensor["N", f32]:

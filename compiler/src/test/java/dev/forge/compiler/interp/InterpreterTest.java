@@ -28,6 +28,9 @@ class InterpreterTest {
 			def linear(x: Tensor["B", "K", f32], w: Tensor["K", "N", f32], b: Tensor["N", f32]) -> Tensor["B", "N", f32]:
 			    return x @ w + b
 
+			def by_dims(x: Tensor["S", "D", f32]) -> Tensor["S", "D", f32]:
+			    return maximum(x / sqrt(float(x.shape[-1])) + float(int(-2.7)) + float(int(x.shape[0]) // 2), float("-inf"))
+
 			def bmm(a: Tensor["B", "M", "K", f32], b: Tensor["K", "N", f32]) -> Tensor["B", "M", "N", f32]:
 			    return a @ b
 
@@ -91,6 +94,21 @@ class InterpreterTest {
 		// row 0: [1+3, 2+3] + [10, 20]; row 1: [4+6, 5+6] + [10, 20]
 		assertArrayEquals(new long[] { 2, 2 }, y.shape());
 		assertArrayEquals(new double[] { 14, 25, 20, 31 }, y.data(), TOL);
+	}
+
+	/** float() of a dim is its run-time value; int() truncates toward zero and keeps a dim a dim (Python's semantics). */
+	@Test
+	void floatAndIntOfDimsAndNumbers() {
+		for (long d : new long[] { 1, 3, 7 }) {
+			long rows = d + 2;
+			NdArray x = rand(rows, d);
+			NdArray y = run("by_dims", Map.of("S", rows, "D", d), Map.of("x", x)).get(0);
+			for (long i = 0; i < rows; i++) {
+				for (long j = 0; j < d; j++) {
+					assertEquals(x.get(i, j) / Math.sqrt(d) - 2.0 + rows / 2, y.get(i, j), 1e-6);
+				}
+			}
+		}
 	}
 
 	@Test
