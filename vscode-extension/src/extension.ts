@@ -1,6 +1,6 @@
 // The Forge extension: starts `<forge launcher> lsp` as a language client, shows its state in the status
 // bar, and adds client commands around the server's: Show Tile IR (a read-only `forge-ir:` document beside
-// the source, from the `forge/ir` request), Run and Profile (the server's `forge.run`/`forge.profile`, which
+// the source, from the `forge/ir` request), Run, Profile and Tune (the server's `forge.run`/`forge.profile`/`forge.tune`, which
 // answer {summary, output, ok}: the summary becomes a message, the output goes to the Forge output channel).
 //
 // Command ids: vscode-languageclient registers every id in the server's executeCommandProvider as a VS Code
@@ -48,6 +48,7 @@ const LLVM_LEVELS: readonly IrLevel[] = ['llvm', 'asm', 'ptx'];
 const SERVER_RUN = 'forge.run';
 const SERVER_PROFILE = 'forge.profile';
 const SERVER_SHOW_TILE_IR = 'forge.showTileIr';
+const SERVER_TUNE = 'forge.tune';
 
 type ServerState = 'starting' | 'running' | 'failed' | 'stopped';
 
@@ -89,6 +90,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('forge.client.run', () => runFunction(SERVER_RUN)),
     vscode.commands.registerCommand('forge.client.profile', () => runFunction(SERVER_PROFILE)),
+    vscode.commands.registerCommand('forge.client.tune', () => runFunction(SERVER_TUNE)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
         output.appendLine('Forge settings changed: restarting the language server.');
@@ -224,7 +226,7 @@ async function doStart(context: vscode.ExtensionContext): Promise<void> {
             return undefined;
           }
         }
-        if (command === SERVER_RUN || command === SERVER_PROFILE) {
+        if (command === SERVER_RUN || command === SERVER_PROFILE || command === SERVER_TUNE) {
           // Sent here rather than through next(), so that cancelling the notification cancels the request.
           const c = client;
           if (!c) return next(command, args);
@@ -279,6 +281,7 @@ async function onRunning(c: LanguageClient): Promise<void> {
   );
   await vscode.commands.executeCommand('setContext', 'forge.server.run', serverCommands.has(SERVER_RUN));
   await vscode.commands.executeCommand('setContext', 'forge.server.profile', serverCommands.has(SERVER_PROFILE));
+  await vscode.commands.executeCommand('setContext', 'forge.server.tune', serverCommands.has(SERVER_TUNE));
   await vscode.commands.executeCommand('setContext', 'forge.server.ir', serverCommands.has(SERVER_SHOW_TILE_IR));
   setState('running');
   irDocs.refreshAll();
@@ -389,7 +392,7 @@ async function showIr(level: IrLevel): Promise<void> {
 
 async function runFunction(command: string): Promise<unknown> {
   const editor = activeForgeEditor();
-  const what = command === SERVER_RUN ? 'run' : 'profile';
+  const what = command === SERVER_RUN ? 'run' : command === SERVER_TUNE ? 'tune' : 'profile';
   if (!editor) {
     void vscode.window.showInformationMessage(`Forge: open a .forge file to ${what} one of its functions.`);
     return undefined;
@@ -464,7 +467,7 @@ async function withProgressAndOutput(
   label: string,
   run: (token: vscode.CancellationToken) => Thenable<unknown>
 ): Promise<unknown> {
-  const what = command === SERVER_PROFILE ? 'Profiling' : 'Running';
+  const what = command === SERVER_PROFILE ? 'Profiling' : command === SERVER_TUNE ? 'Tuning' : 'Running';
   const target = readSettings().target;
   output.appendLine(`--- ${what.toLowerCase()} ${label} on ${target}`);
   output.show(true);
