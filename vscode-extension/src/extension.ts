@@ -208,7 +208,7 @@ async function doStart(context: vscode.ExtensionContext): Promise<void> {
     ],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: { target: settings.target },
+    initializationOptions: { target: settings.target, scheduleHints: settings.scheduleHints },
     synchronize: {
       configurationSection: 'forge',
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.forge'),

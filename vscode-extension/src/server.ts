@@ -8,6 +8,7 @@ export interface ServerSettings {
   javaHome: string | undefined;
   serverPath: string | undefined;
   target: string;
+  scheduleHints: boolean;
   jvmArgs: string[];
 }
 
@@ -19,12 +20,13 @@ export function readSettings(): ServerSettings {
     javaHome: text(c.get('java.home')),
     serverPath: text(c.get('server.path')),
     target: text(c.get('target')) ?? 'host',
+    scheduleHints: c.get<boolean>('scheduleHints') === true,
     jvmArgs: Array.isArray(jvmArgs) ? jvmArgs.filter((a): a is string => typeof a === 'string' && a !== '') : [],
   };
 }
 
 /** Settings whose change needs a new server process. */
-export const RESTART_SETTINGS = ['forge.java.home', 'forge.server.path', 'forge.server.jvmArgs', 'forge.target'];
+export const RESTART_SETTINGS = ['forge.java.home', 'forge.server.path', 'forge.server.jvmArgs', 'forge.target', 'forge.scheduleHints'];
 
 export interface Launcher {
   command: string;

@@ -433,8 +433,6 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 	public CompletableFuture<InitializeResult> initialize(InitializeParams params) {
 		var window = params.getCapabilities() == null ? null : params.getCapabilities().getWindow();
 		clientProgress = window != null && Boolean.TRUE.equals(window.getWorkDoneProgress());
-		// The editor shows the schedule hints (FORGE-L-HINT, information); `forge check` only with --hints.
-		dev.forge.driver.KernelLints.setHints(true);
 		readTarget(params.getInitializationOptions());
 		CompletableFuture<InitializeResult> workspaceBuilt = super.initialize(params);
 		// Xtext 2.42 replies only after its first build of the whole workspace (seconds for a large one). The reply
@@ -510,6 +508,11 @@ public class ForgeLanguageServer extends LanguageServerImpl {
 				target = o.get("target").getAsString().strip();
 				// The kernel lints use a GPU target; the host (or an unknown name) means their default, the H100.
 				dev.forge.driver.KernelLints.setTarget(target);
+			}
+			// The schedule hints (FORGE-L-HINT, information diagnostics from a rough roofline model) only when asked
+			// for (`forge.scheduleHints`), as `forge check --hints`: they would fill the Problems panel otherwise.
+			if (o.has("scheduleHints") && o.get("scheduleHints").isJsonPrimitive()) {
+				dev.forge.driver.KernelLints.setHints(o.get("scheduleHints").getAsBoolean());
 			}
 		}
 	}
