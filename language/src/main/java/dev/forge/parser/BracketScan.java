@@ -27,21 +27,12 @@ public final class BracketScan {
 		int i = 0;
 		int n = text.length();
 		while (i < n) {
+			int past = pastNonCode(text, i);
+			if (past != i) {
+				i = past;
+				continue;
+			}
 			char c = text.charAt(i);
-			if (c == '#') {
-				while (i < n && text.charAt(i) != '\n') {
-					i++;
-				}
-				continue;
-			}
-			if (c == '"' || c == '\'') {
-				i = skipString(text, i);
-				continue;
-			}
-			if (c == '\\' && i + 1 < n) {
-				i += 2;
-				continue;
-			}
 			if (c == '(' || c == '[' || c == '{') {
 				open.push(i);
 			} else if (c == ')' || c == ']' || c == '}') {
@@ -76,21 +67,12 @@ public final class BracketScan {
 		int i = from;
 		int n = text.length();
 		while (i < n) {
+			int past = pastNonCode(text, i);
+			if (past != i) {
+				i = past;
+				continue;
+			}
 			char c = text.charAt(i);
-			if (c == '#') {
-				while (i < n && text.charAt(i) != '\n') {
-					i++;
-				}
-				continue;
-			}
-			if (c == '"' || c == '\'') {
-				i = skipString(text, i);
-				continue;
-			}
-			if (c == '\\' && i + 1 < n) {
-				i += 2;
-				continue;
-			}
 			if (c == '(' || c == '[' || c == '{') {
 				max = Math.max(max, ++depth);
 			} else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
@@ -99,6 +81,22 @@ public final class BracketScan {
 			i++;
 		}
 		return max;
+	}
+
+	/** Where the comment, string or escaped character at {@code i} ends; {@code i} itself when code starts there. */
+	private static int pastNonCode(CharSequence text, int i) {
+		int n = text.length();
+		char c = text.charAt(i);
+		if (c == '#') {
+			while (i < n && text.charAt(i) != '\n') {
+				i++;
+			}
+			return i;
+		}
+		if (c == '"' || c == '\'') {
+			return skipString(text, i);
+		}
+		return c == '\\' && i + 1 < n ? i + 2 : i;
 	}
 
 	public static char closerOf(char opener) {

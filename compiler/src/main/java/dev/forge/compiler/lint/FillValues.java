@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import dev.forge.compiler.graph.OpKinds.BinaryKind;
 import dev.forge.compiler.graph.OpKinds.ReduceKind;
 import dev.forge.compiler.graph.OpKinds.UnaryKind;
+import dev.forge.compiler.interp.Elementwise;
 import dev.forge.compiler.tile.Kernel;
 import dev.forge.compiler.tile.Stmt;
 import dev.forge.compiler.tile.TileValue;
@@ -341,31 +342,19 @@ final class FillValues {
 		return v == Double.NEGATIVE_INFINITY ? "-inf" : v == Double.POSITIVE_INFINITY ? "inf" : String.valueOf(v);
 	}
 
+	/** The reference interpreter's unary, but silu(-inf) is its limit 0, and the erf family is followed through 0 only. */
 	private static double unary(UnaryKind kind, double x) {
 		return switch (kind) {
-			case NEG -> -x;
-			case EXP -> Math.exp(x);
-			case LOG -> Math.log(x);
-			case SQRT -> Math.sqrt(x);
-			case RSQRT -> 1 / Math.sqrt(x);
-			case TANH -> Math.tanh(x);
-			case SIGMOID -> 1 / (1 + Math.exp(-x));
-			case RELU -> Math.max(0, x);
-			case ABS -> Math.abs(x);
-			case SILU -> x == Double.NEGATIVE_INFINITY ? 0 : x / (1 + Math.exp(-x));
+			case SILU -> x == Double.NEGATIVE_INFINITY ? 0 : Elementwise.unary(kind, x);
 			case GELU, GELU_TANH, ERF -> x == 0 ? 0 : Double.NaN;
+			default -> Elementwise.unary(kind, x);
 		};
 	}
 
+	/** The reference interpreter's arithmetic; other operations (comparisons, bit operations) are not followed. */
 	private static double binary(BinaryKind kind, double a, double b) {
 		return switch (kind) {
-			case ADD -> a + b;
-			case SUB -> a - b;
-			case MUL -> a * b;
-			case DIV -> a / b;
-			case MAX -> Math.max(a, b);
-			case MIN -> Math.min(a, b);
-			case POW -> Math.pow(a, b);
+			case ADD, SUB, MUL, DIV, MAX, MIN, POW -> Elementwise.binary(kind, a, b);
 			default -> Double.NaN;
 		};
 	}
